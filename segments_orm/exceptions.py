@@ -115,7 +115,7 @@ class ServerError(NetworkError):
     """The server failed (HTTP 5xx other than 504)."""
 
 
-class TimeoutError(SegmentsError):  # noqa: A001 - the platform's client uses this name
+class TimeoutError(SegmentsError):  # shadows the builtin on purpose: the platform client does
     """The request did not complete in time (a client timeout or an HTTP 504)."""
 
 
@@ -173,7 +173,7 @@ class MissingContextError(SegmentsError):
     """The object is not linked to what the operation needs (a client, a dataset)."""
 
 
-class MultipleObjectsReturned(SegmentsError):
+class MultipleObjectsReturned(SegmentsError):  # noqa: N818 - Django's name, kept on purpose
     """``get()`` matched more than one object."""
 
 
@@ -198,8 +198,6 @@ def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Opti
         try:
             when = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:  # pragma: no cover - older Pythons return None on garbage
             return None
         seconds = when.timestamp() - (time.time() if now is None else now)
     if seconds != seconds:  # NaN

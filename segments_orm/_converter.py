@@ -1,0 +1,248 @@
+"""The one cattrs converter of segments-orm, configured in this module only.
+
+Reading is lenient and writing is strict:
+
+- A timestamp (``Z`` or an offset, with or without microseconds, ``T`` or a space) becomes
+  an aware `datetime`; a value that is not a timestamp is kept as the server sent it.
+- An enum value the SDK does not know stays a plain ``str``.
+- Keys an attrs model does not declare are kept in its ``extra`` dict and written back.
+- A field whose wire name differs from its Python name says so in its metadata
+  (``attrs.field(metadata={"wire": "presignedPostFields"})``).
+- Fields marked ``metadata={"read_only": True}`` are left out of write payloads.
+- Reading never raises: a value of an unexpected shape is kept raw on the object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import typing
+from collections.abc import Mapping
+from typing import Any, Callable, Optional, TypeVar, Union
+
+import attrs
+import cattrs
+
+from segments_orm.enums import StrEnum
+
+__all__ = [
+    "EXTRA",
+    "converter",
+    "format_datetime",
+    "parse_datetime",
+    "read_only_fields",
+    "structure",
+    "unstructure",
+    "wire_name",
+]
+
+T = TypeVar("T")
+
+# The attribute that holds the keys a model does not declare.
+EXTRA = "extra"
+
+_TIMESTAMP = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+# Types whose wire value is already the Python value: no hook call on the hot path.
+_PASS_THROUGH: frozenset[Any] = frozenset({str, int, float, bool, Any, dict, list, object})
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    """Parse a platform timestamp into an aware `datetime`.
+
+    Accepts ``2024-01-02T10:00:00Z``, ``2024-01-02T10:00:00.123456+02:00``, the release
+    file's ``2024-01-05 08:00:00.000000+00:00`` and nanosecond precision (truncated).
+    A timestamp without an offset is taken as UTC.
+
+    Raises:
+        ValueError: The text is not a timestamp.
+    """
+    match = _TIMESTAMP.match(value.strip())
+    if match is None:
+        raise ValueError(f"not a timestamp: {value!r}")
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    tz: dt.tzinfo = dt.timezone.utc
+    if offset and offset not in ("Z", "z"):
+        sign = 1 if offset[0] == "+" else -1
+        digits = offset[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:4] or "0")
+        tz = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    return dt.datetime(
+        int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tz
+    )
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """Format a `datetime` the way the platform writes timestamps (UTC, microseconds, ``Z``).
+
+    A naive `datetime` is taken as UTC.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def wire_name(field: attrs.Attribute) -> str:  # type: ignore[type-arg]
+    """Return the key under which ``field`` travels on the wire."""
+    return str(field.metadata.get("wire", field.name))
+
+
+def read_only_fields(cls: type) -> frozenset[str]:
+    """Return the Python names of the fields of ``cls`` that are never written."""
+    return frozenset(f.name for f in attrs.fields(cls) if f.metadata.get("read_only"))
+
+
+def _lenient(hook: Callable[[Any, Any], Any], kind: Any) -> Callable[[Any], Any]:
+    def load(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return hook(value, kind)
+        except Exception:  # reads never raise: keep what the server sent
+            return value
+
+    return load
+
+
+def _needs_hook(kind: Any) -> bool:
+    if kind in _PASS_THROUGH or isinstance(kind, str):
+        return False
+    origin = typing.get_origin(kind)
+    if origin is Union:
+        return any(_needs_hook(arg) for arg in typing.get_args(kind) if arg is not type(None))
+    if origin in (list, dict, tuple, Mapping, typing.Sequence, set, frozenset):
+        return any(_needs_hook(arg) for arg in typing.get_args(kind) if arg is not Ellipsis)
+    return origin is not typing.Literal
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter()
+
+    def structure_datetime(value: Any, _: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return value
+        return parse_datetime(value)
+
+    conv.register_structure_hook(dt.datetime, structure_datetime)
+    conv.register_unstructure_hook(dt.datetime, format_datetime)
+
+    # Enums: lenient on read (an unknown value stays a str), the value on write.
+    conv.register_structure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum),
+        lambda value, kind: _enum_or_raw(kind, value),
+    )
+    conv.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum),
+        lambda value: value.value,
+    )
+    # str enums would otherwise match str's identity hook first (it is earlier in their MRO).
+    conv.register_unstructure_hook(StrEnum, lambda value: str(value.value))
+
+    # Optional[X] and unions of an attrs class with raw data: try each member leniently.
+    def is_union(kind: Any) -> bool:
+        return typing.get_origin(kind) is Union
+
+    def structure_union(value: Any, kind: Any) -> Any:
+        if value is None:
+            return None
+        for arg in typing.get_args(kind):
+            if arg is type(None):
+                continue
+            if not _needs_hook(arg):
+                return value
+            try:
+                return conv.structure(value, arg)
+            except Exception:
+                continue
+        return value
+
+    conv.register_structure_hook_func(is_union, structure_union)
+    conv.register_structure_hook_factory(attrs.has, lambda cls: _attrs_structure_fn(conv, cls))
+    conv.register_unstructure_hook_factory(attrs.has, lambda cls: _attrs_unstructure_fn(conv, cls))
+    # Pass-through scalars: the wire value is kept exactly (no int("3") coercion on read).
+    # An exact-type predicate, not singledispatch: str enums subclass str and must not match.
+    conv.register_structure_hook_func(lambda t: t in (str, int, float, bool), lambda v, _: v)
+    return conv
+
+
+def _enum_or_raw(kind: type[enum.Enum], value: Any) -> Any:
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        return value
+
+
+def _attrs_structure_fn(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
+    """Build, once per class, a loader that keeps unknown keys and never raises."""
+    hints = typing.get_type_hints(cls)
+    loaders: dict[str, tuple[str, Optional[Callable[[Any], Any]]]] = {}
+    has_extra = False
+    for field in attrs.fields(cls):
+        if field.name == EXTRA:
+            has_extra = True
+            continue
+        if not field.init:
+            continue
+        kind = hints.get(field.name, Any)
+        load = _lenient(conv.get_structure_hook(kind), kind) if _needs_hook(kind) else None
+        loaders[wire_name(field)] = (field.name, load)
+
+    def structure_attrs(data: Any, _: Any) -> Any:
+        if not isinstance(data, Mapping):
+            raise TypeError(f"{cls.__name__} expects an object, got {type(data).__name__}")
+        kwargs: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for key, value in data.items():
+            target = loaders.get(key)
+            if target is None:
+                extra[key] = value
+                continue
+            name, load = target
+            kwargs[name] = value if load is None else load(value)
+        obj = cls(**kwargs)
+        if has_extra:
+            object.__setattr__(obj, EXTRA, extra)
+        return obj
+
+    return structure_attrs
+
+
+def _attrs_unstructure_fn(conv: cattrs.Converter, cls: type) -> Callable[[Any], Any]:
+    fields = [f for f in attrs.fields(cls) if f.name != EXTRA and f.init]
+    has_extra = any(f.name == EXTRA for f in attrs.fields(cls))
+
+    def unstructure_attrs(obj: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for field in fields:
+            out[wire_name(field)] = conv.unstructure(getattr(obj, field.name))
+        if has_extra:
+            for key, value in (getattr(obj, EXTRA) or {}).items():
+                out.setdefault(key, value)
+        return out
+
+    return unstructure_attrs
+
+
+converter = _make_converter()
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Build a ``cls`` from wire data, leniently (see the module docstring)."""
+    return converter.structure(data, cls)
+
+
+def unstructure(value: Any) -> Any:
+    """Turn a model, enum, datetime or container into JSON-ready data."""
+    return converter.unstructure(value)
+
+
+def enum_values(kind: type[StrEnum]) -> list[str]:
+    """List the wire values of a `StrEnum` (for error messages)."""
+    return kind.values()
