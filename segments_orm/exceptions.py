@@ -23,6 +23,7 @@ __all__ = [
     "CollaboratorError",
     "InvalidModelError",
     "MissingContextError",
+    "MissingDependencyError",
     "MultipleObjectsReturned",
     "NetworkError",
     "NotFoundError",
@@ -171,6 +172,10 @@ class InvalidModelError(SegmentsError):
 
 class MissingContextError(SegmentsError):
     """The object is not linked to what the operation needs (a client, a dataset)."""
+
+
+class MissingDependencyError(SegmentsError, ImportError):
+    """An optional extra is needed for this (the message names the pip command)."""
 
 
 class MultipleObjectsReturned(SegmentsError):  # noqa: N818 - Django's name, kept on purpose
