@@ -1,0 +1,137 @@
+"""The `Client`: configuration, the shared transport, and the root managers."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from types import TracebackType
+from typing import Any, Optional
+
+from segments_orm._transport import PROTOCOL_VERSION, RetryPolicy, Timeout, Transport
+from segments_orm._urls import DEFAULT_API_URL, ApiUrl
+from segments_orm.exceptions import AuthenticationError, NetworkError, ValidationError
+
+__all__ = ["Client"]
+
+_DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
+
+
+def _check_api_key(api_key: object) -> str:
+    # The message never repeats the key: it may be a real key pasted in the wrong place.
+    if not isinstance(api_key, str):
+        raise AuthenticationError(
+            f"api_key: expected a string, got {type(api_key).__name__}. "
+            "Pass api_key=... or set the SEGMENTS_API_KEY environment variable."
+        )
+    if not api_key.strip():
+        raise AuthenticationError(
+            "No API key: pass api_key=... or set the SEGMENTS_API_KEY environment variable "
+            "(find your key in the Segments.ai web app under Account > API keys)."
+        )
+    if any(c.isspace() or not c.isprintable() for c in api_key):
+        raise AuthenticationError(
+            "api_key: the key contains spaces or control characters; check for a stray "
+            "newline or quote from copying it."
+        )
+    return api_key
+
+
+class Client:
+    """A connection to the Segments.ai API, and the root of every object you get from it.
+
+    Constructing a client makes no request and prints nothing.
+
+    Args:
+        api_key: Your API key. Defaults to the ``SEGMENTS_API_KEY`` environment variable.
+        api_url: The API's root URL. Defaults to ``SEGMENTS_API_URL``, then
+            ``https://api.segments.ai/``. A path prefix (``http://host/api/``) is kept.
+        timeout: Seconds to connect and to read, as a ``(connect, read)`` pair or one number.
+        retry: When and how to retry; `RetryPolicy()` by default, `RetryPolicy.none()` to
+            turn retries off.
+        max_workers: Threads for bulk operations (also the size of the connection pool).
+        allow_insecure_http: Permit a plain ``http://`` URL to a host other than this
+            machine, sending the key unencrypted.
+
+    Raises:
+        AuthenticationError: There is no API key.
+        ValidationError: An argument is invalid (a malformed URL, a zero timeout, ...).
+
+    Example:
+        >>> with Client(api_key=key, api_url=url) as client:  # doctest: +SKIP
+        ...     dataset = client.datasets.get("jane/flowers")
+    """
+
+    def __init__(
+        self,
+        api_key: Optional[str] = None,
+        api_url: Optional[str] = None,
+        *,
+        timeout: Timeout = _DEFAULT_TIMEOUT,
+        retry: Optional[RetryPolicy] = None,
+        max_workers: int = 8,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        key = _check_api_key(api_key if api_key is not None else os.environ.get("SEGMENTS_API_KEY"))
+        url = api_url if api_url is not None else os.environ.get("SEGMENTS_API_URL")
+        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+            raise ValidationError(f"max_workers: expected an integer >= 1, got {max_workers!r}")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ValidationError(f"retry: expected a RetryPolicy, got {type(retry).__name__}")
+        self.api_url = ApiUrl(url or DEFAULT_API_URL, allow_insecure_http=allow_insecure_http)
+        self.max_workers = max_workers
+        self._transport = Transport(
+            key, self.api_url, timeout=timeout, retry=retry, pool_size=max_workers + 2
+        )
+        self._init_managers()
+
+    def _init_managers(self) -> None:
+        """Create the root managers (the ORM layer fills this in)."""
+
+    @property
+    def transport(self) -> Transport:
+        """The HTTP transport every request of this client goes through."""
+        return self._transport
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.api_url.root}>"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connections of this client. Objects it returned can no longer fetch."""
+        self._transport.close()
+
+    def ping(self) -> dict[str, Any]:
+        """Check that the API answers and accepts the key.
+
+        Network: one request (``GET /api_status/``).
+
+        Returns:
+            The status object the API sent (``{}`` when it sent nothing).
+
+        Raises:
+            AuthenticationError: The key was refused.
+            NetworkError: The API could not be reached.
+        """
+        url = self.api_url.endpoint("api_status/", query={"lib_version": PROTOCOL_VERSION})
+        try:
+            answer = self._transport.request("GET", url, expect="optional")
+        except NetworkError as error:
+            if error.status_code == 426:
+                warnings.warn(
+                    "The API says this protocol version is outdated; upgrade segments-orm "
+                    "(pip install --upgrade segments-orm).",
+                    stacklevel=2,
+                )
+                return {}
+            raise
+        return answer if isinstance(answer, dict) else {}
