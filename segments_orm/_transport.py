@@ -115,7 +115,7 @@ class RetryPolicy:
 
     def backoff_delay(self, retry_number: int) -> float:
         """Return the policy's own delay before retry ``retry_number`` (1 for the first)."""
-        base = min(self.backoff * (2 ** (retry_number - 1)), self.max_backoff)
+        base = min(self.backoff * 2.0 ** (retry_number - 1), self.max_backoff)
         return base * (1 - self.jitter) + base * self.jitter * self.random()
 
     def delay(self, retry_number: int, retry_after: Optional[float]) -> float:
