@@ -120,7 +120,7 @@ class ApiUrl:
                 encoded by `encode_query_value`.
 
         Raises:
-            ValidationError: A placeholder has no value, or a value is empty.
+            ValidationError: A placeholder has no value, or a value is empty, ``.`` or ``..``.
         """
         values = params or {}
 
@@ -131,6 +131,11 @@ class ApiUrl:
             value = values[key]
             if not isinstance(value, str) or value == "":
                 raise ValidationError(f"{key}: expected a non-empty string, got {value!r}")
+            if value in (".", ".."):
+                # A dot segment is removed when the URL is normalised (requests does it),
+                # so ``labelsets/../`` would address the dataset itself. Encoding does not
+                # help: servers decode %2E before normalising (RFC 3986 6.2.2.2).
+                raise ValidationError(f"{key}: {value!r} cannot be used as a name in a URL")
             return quote(value, safe="")
 
         path = self._prefix + _PLACEHOLDER.sub(fill, template.lstrip("/"))
