@@ -1,0 +1,240 @@
+"""The JSON shapes of WIRE.md section 4, built from store rows.
+
+segments-ai validates responses strictly with pydantic, so every required field is always
+present and the fields it forbids to be null (``metadata``,
+``enable_object_link_category_restrictions``, ``enable_extrapolation``) never are.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Optional
+
+from segments_orm.emulator._store import Tx, load
+
+__all__ = [
+    "collaborator_json",
+    "dataset_json",
+    "full_name",
+    "issue_json",
+    "label_json",
+    "label_summary_json",
+    "labelset_json",
+    "release_json",
+    "sample_json",
+    "user_json",
+    "workunit_json",
+]
+
+#: The label statuses counted in a dataset's ``label_stats``.
+LABEL_STATUSES = (
+    "REVIEWED",
+    "REVIEWING_IN_PROGRESS",
+    "LABELED",
+    "LABELING_IN_PROGRESS",
+    "REJECTED",
+    "PRELABELED",
+    "SKIPPED",
+    "VERIFIED",
+)
+
+GROUND_TRUTH = "ground-truth"
+
+
+def full_name(dataset: sqlite3.Row) -> str:
+    """Return ``owner/name`` for a dataset row."""
+    return f"{dataset['owner']}/{dataset['name']}"
+
+
+def _basic_user(row: sqlite3.Row, *, with_email: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "username": row["username"],
+        "created_at": row["created_at"],
+        "is_organization": bool(row["is_organization"]),
+    }
+    if with_email:
+        out["email"] = row["email"]
+    return out
+
+
+def user_json(tx: Tx, row: sqlite3.Row, *, private: bool = False) -> dict[str, Any]:
+    """Return a User; ``private`` adds what only the user themselves may see."""
+    out = _basic_user(row, with_email=private or bool(row["is_organization"]))
+    if row["is_organization"]:
+        members = tx.all(
+            "SELECT u.*, m.role FROM memberships m JOIN users u ON u.username = m.username"
+            " WHERE m.org = ? ORDER BY u.username",
+            (row["username"],),
+        )
+        out["members"] = [
+            {**_basic_user(member, with_email=False), "organization_role": member["role"]}
+            for member in members
+        ]
+    if private:
+        organizations = tx.all(
+            "SELECT u.*, m.role FROM memberships m JOIN users u ON u.username = m.org"
+            " WHERE m.username = ? ORDER BY u.username",
+            (row["username"],),
+        )
+        out.update(
+            webhooks_enabled=False,
+            private_upload_count=0,
+            public_upload_count=0,
+            subscription="FREE",
+            is_trial_expired=False,
+            organizations=[
+                {**_basic_user(org, with_email=True), "organization_role": org["role"]}
+                for org in organizations
+            ],
+        )
+    return out
+
+
+def owner_json(tx: Tx, username: str) -> dict[str, Any]:
+    """Return the Owner of a dataset."""
+    row = tx.one("SELECT * FROM users WHERE username = ?", (username,))
+    if row is None:  # the owner was deleted behind the emulator's back; stay valid
+        return {"username": username, "created_at": "1970-01-01T00:00:00.000000Z"}
+    return {"username": username, "created_at": row["created_at"], "email": row["email"]}
+
+
+def labelset_json(row: sqlite3.Row) -> dict[str, Any]:
+    """Return a Labelset."""
+    return {
+        "name": row["name"],
+        "description": row["description"],
+        "is_groundtruth": bool(row["is_groundtruth"]),
+        "created_at": row["created_at"],
+    }
+
+
+def label_stats(tx: Tx, dataset_id: int) -> dict[str, int]:
+    """Count the dataset's samples by ground-truth label status."""
+    total = int(tx.scalar("SELECT COUNT(*) FROM samples WHERE dataset_id = ?", (dataset_id,)))
+    counts = dict.fromkeys(LABEL_STATUSES, 0)
+    for row in tx.all(
+        "SELECT label_status, COUNT(*) AS n FROM labels WHERE dataset_id = ? AND labelset = ?"
+        " GROUP BY label_status",
+        (dataset_id, GROUND_TRUTH),
+    ):
+        counts[row["label_status"]] = int(row["n"])
+    stats = dict(counts)
+    stats["UNLABELED"] = total - sum(counts.values())
+    stats["TOTAL"] = total
+    return stats
+
+
+def dataset_json(tx: Tx, row: sqlite3.Row, role: Optional[str]) -> dict[str, Any]:
+    """Return a full Dataset (lists carry full objects too, WIRE.md 4)."""
+    doc = load(row["doc"])
+    dataset_id = row["id"]
+    labelsets = tx.all("SELECT * FROM labelsets WHERE dataset_id = ? ORDER BY id", (dataset_id,))
+    stats = label_stats(tx, dataset_id)
+    return {
+        "name": row["name"],
+        "full_name": full_name(row),
+        "owner": owner_json(tx, row["owner"]),
+        "public": bool(row["public"]),
+        "created_at": row["created_at"],
+        **doc,
+        "label_stats": stats,
+        "samples_count": stats["TOTAL"],
+        "collaborators_count": int(
+            tx.scalar("SELECT COUNT(*) FROM collaborators WHERE dataset_id = ?", (dataset_id,))
+        ),
+        "labelsets": [labelset_json(labelset) for labelset in labelsets],
+        "role": role,
+    }
+
+
+def label_json(row: sqlite3.Row, task_type: str) -> dict[str, Any]:
+    """Return a full Label."""
+    doc = load(row["doc"])
+    return {
+        "sample_uuid": row["sample_uuid"],
+        "label_type": task_type,
+        "label_status": row["label_status"],
+        "labelset": row["labelset"],
+        **doc,
+    }
+
+
+def label_summary_json(row: sqlite3.Row) -> dict[str, Any]:
+    """Return the LabelSummary that ``get_samples`` gives without ``include_full_label``."""
+    doc = load(row["doc"])
+    return {
+        "label_status": row["label_status"],
+        "score": doc.get("score"),
+        "updated_at": doc.get("updated_at"),
+        "created_by": doc.get("created_by"),
+        "reviewed_by": doc.get("reviewed_by"),
+    }
+
+
+def sample_json(
+    row: sqlite3.Row, dataset_full_name: str, label: Optional[dict[str, Any]] = None
+) -> dict[str, Any]:
+    """Return a Sample, with ``label`` already shaped (full or summary) or None."""
+    doc = load(row["doc"])
+    return {
+        "uuid": row["uuid"],
+        "name": row["name"],
+        **doc,
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "label": label,
+        "issues": None,
+        "dataset_full_name": dataset_full_name,
+    }
+
+
+def collaborator_json(tx: Tx, username: str, role: str) -> dict[str, Any]:
+    """Return a Collaborator with its full nested User."""
+    row = tx.one("SELECT * FROM users WHERE username = ?", (username,))
+    if row is None:
+        user: dict[str, Any] = {
+            "username": username,
+            "created_at": "1970-01-01T00:00:00.000000Z",
+            "is_organization": False,
+        }
+    else:
+        user = user_json(tx, row)
+    return {"user": user, "role": role}
+
+
+def issue_json(row: sqlite3.Row, sample_name: str) -> dict[str, Any]:
+    """Return an Issue."""
+    doc = load(row["doc"])
+    return {
+        "uuid": row["uuid"],
+        **doc,
+        "sample_uuid": row["sample_uuid"],
+        "sample_name": sample_name,
+    }
+
+
+def release_json(row: sqlite3.Row, base_url: str) -> dict[str, Any]:
+    """Return a Release; its URL exists only once it succeeded (WIRE.md 13.1)."""
+    doc = load(row["doc"])
+    url = (
+        f"{base_url}_emulator/releases/{row['uuid']}.json" if row["status"] == "SUCCEEDED" else None
+    )
+    return {
+        "uuid": row["uuid"],
+        "name": row["name"],
+        "description": doc["description"],
+        "release_type": "JSON",
+        "attributes": {"url": url},
+        "status": row["status"],
+        "created_at": doc["created_at"],
+        "samples_count": doc["samples_count"],
+    }
+
+
+def workunit_json(row: sqlite3.Row, with_metrics: bool) -> dict[str, Any]:
+    """Return a Workunit."""
+    doc = load(row["doc"])
+    out = {"uuid": row["uuid"], "created_at": row["created_at"], **doc}
+    if with_metrics:
+        out["session_time_metrics"] = {"active_time": doc["time"], "inactive_time": 0}
+    return out
