@@ -374,13 +374,16 @@ class Transport:
             if response is not None:
                 return response
             assert error is not None
+            # One draw of the jitter per failure: the gate and this call's own wait must
+            # agree (two draws made the wait the larger of the two, skewing the backoff).
+            delay = policy.delay(attempt, error.retry_after)
             if error.status_code == 429:
-                self._gate.close_for(policy.delay(attempt, error.retry_after))
+                self._gate.close_for(delay)
             if attempt >= policy.max_attempts or not policy.retryable(
                 method, error, reached, replayable
             ):
                 raise error
-            wait = max(policy.delay(attempt, error.retry_after), self._gate.remaining())
+            wait = max(delay, self._gate.remaining())
             if policy.clock() - started + wait > policy.total:
                 raise error
             logger.info(
