@@ -480,21 +480,21 @@ class Emulator:
             self._check_rate_limit(request, key)
             method = "GET" if request.method == "HEAD" else request.method
             handler = route.methods.get(method)
-            if handler is None:
-                raise ApiError(
-                    405,
-                    {"detail": f'Method "{request.method}" not allowed.'},
-                    {"Allow": ", ".join(sorted(route.methods))},
-                )
             body = b""
-            if route.multipart:
+            if handler is not None and route.multipart:
                 request.max_content_length = MAX_BODY_BYTES
                 request.files  # noqa: B018 - parse the form outside the store's lock
-            else:
+            elif handler is not None:
                 body = _read_body(request)
             base_url = request.host_url
             with self.store.transaction() as tx:
                 user = self._authenticate(tx, route, key)
+                if handler is None:
+                    raise ApiError(
+                        405,
+                        {"detail": f'Method "{request.method}" not allowed.'},
+                        {"Allow": ", ".join(sorted(route.methods))},
+                    )
                 ctx = Ctx(self, request, tx, user, params, _query(raw_query), body, base_url)
                 reply = handler(ctx)
         except ApiError as error:

@@ -1,0 +1,166 @@
+"""Routing, authentication and the user endpoints, over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_api_status_answers_without_a_key(anonymous):
+    response = anonymous.get("api_status/?lib_version=1.33.0")
+    assert response.status_code == 200
+    assert response.json() == {}
+
+
+def test_api_status_rejects_a_wrong_key(keyed):
+    response = keyed("not-a-key").get("api_status/?lib_version=1.33.0")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
+@pytest.mark.parametrize("path", ["user", "user/datasets/", "datasets/demo/x/", "assets/"])
+def test_missing_credentials_is_401(anonymous, path):
+    response = anonymous.get(path)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_wrong_key_is_401_invalid_token(keyed):
+    response = keyed("0" * 40).get("user")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
+def test_other_scheme_counts_as_no_credentials(anonymous, server):
+    response = anonymous.get("user", headers={"Authorization": f"Bearer {server.api_key}"})
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_scheme_without_key_is_401(anonymous):
+    response = anonymous.get("user", headers={"Authorization": "APIKey "})
+    assert response.status_code == 401
+    assert "detail" in response.json()
+
+
+def test_get_me(api):
+    response = api.get("user")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["username"] == "demo"
+    assert body["is_organization"] is False
+    assert body["created_at"].endswith("Z")
+    assert body["organizations"] == []
+
+
+def test_get_me_lists_organizations(server, api):
+    server.emulator.add_organization("acme")
+    server.emulator.add_member("acme", "demo", "admin")
+    body = api.get("user").json()
+    assert [(org["username"], org["organization_role"]) for org in body["organizations"]] == [
+        ("acme", "admin")
+    ]
+
+
+def test_get_user_by_name_and_organization(server, api, user_api):
+    user_api("john")
+    server.emulator.add_organization("acme")
+    server.emulator.add_member("acme", "john", "manager")
+    john = api.get("users/john")
+    assert john.status_code == 200
+    assert john.json()["username"] == "john"
+    assert "email" not in john.json()  # private to the user
+    acme = api.get("users/acme").json()
+    assert acme["is_organization"] is True
+    assert acme["members"][0]["username"] == "john"
+
+
+def test_unknown_user_is_404(api):
+    response = api.get("users/nobody")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("path", ["user", "user/", "users/demo", "users/demo/"])
+def test_trailing_slash_is_optional_and_never_redirected(api, path):
+    response = api.get(path)
+    assert response.status_code == 200
+    assert response.json()["username"] == "demo"
+
+
+def test_post_without_trailing_slash_is_not_redirected(api):
+    response = api.post("user/datasets", json={"name": "flowers"})
+    assert response.status_code == 201
+
+
+def test_unknown_route_is_404_json(api):
+    for path in ("nothing/here/", "datasets/onlyone/", "datasets//x/", "labels/"):
+        response = api.get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"detail": "Not found."}
+
+
+def test_wrong_method_is_405(api):
+    response = api.post("user")
+    assert response.status_code == 405
+    assert response.json() == {"detail": 'Method "POST" not allowed.'}
+    assert "GET" in response.headers["Allow"]
+
+
+def test_delete_answers_204_with_empty_body(api):
+    api.dataset("flowers")
+    response = api.delete("datasets/demo/flowers/")
+    assert response.status_code == 204
+    assert response.content == b""
+
+
+def test_json_content_type_on_answers(api):
+    response = api.get("user")
+    assert response.headers["Content-Type"].startswith("application/json")
+
+
+def test_admin_interface_validates(server):
+    emulator = server.emulator
+    key = emulator.add_user("john", "john@x.org")
+    assert key and key != server.api_key
+    with pytest.raises(ValueError):
+        emulator.add_user("john")
+    with pytest.raises(ValueError):
+        emulator.add_user("a/b")
+    emulator.add_organization("acme")
+    with pytest.raises(ValueError):
+        emulator.add_member("acme", "nobody", "admin")
+    with pytest.raises(ValueError):
+        emulator.add_member("john", "demo", "admin")  # john is no organization
+    with pytest.raises(ValueError):
+        emulator.add_member("acme", "john", "boss")
+    second = emulator.issue_api_key("john")
+    assert second != key
+    with pytest.raises(ValueError):
+        emulator.issue_api_key("nobody")
+
+
+def test_issued_keys_all_authenticate(server, keyed):
+    first = server.emulator.add_user("john")
+    second = server.emulator.issue_api_key("john")
+    for key in (first, second):
+        assert keyed(key).get("user").json()["username"] == "john"
+
+
+def test_reset_keeps_only_the_demo_user_and_key(server, api):
+    server.emulator.add_user("john")
+    api.dataset("flowers")
+    server.emulator.reset()
+    assert api.get("user").status_code == 200
+    assert api.get("users/john").status_code == 404
+    assert api.get("user/datasets/").json() == []
+
+
+def test_seed_data(server, keyed):
+    server.emulator.load_seed(
+        {
+            "users": [{"username": "john", "api_key": "john-key"}],
+            "organizations": [{"name": "acme", "members": [{"username": "john", "role": "admin"}]}],
+        }
+    )
+    john = keyed("john-key")
+    assert john.get("user").json()["organizations"][0]["username"] == "acme"
