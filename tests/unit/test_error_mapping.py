@@ -198,7 +198,9 @@ def test_hierarchy_matches_the_platform_client() -> None:
 
 def test_retry_after_seconds_on_429() -> None:
     error = answer(
-        429, detail("Request was throttled. Expected available in 5 seconds."), **{"Retry-After": "5"}
+        429,
+        detail("Request was throttled. Expected available in 5 seconds."),
+        **{"Retry-After": "5"},
     )
     assert type(error) is errors.APILimitError
     assert error.retry_after == 5.0

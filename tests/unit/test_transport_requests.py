@@ -138,9 +138,10 @@ def test_json_body_is_compact_with_content_type(
     sent = adapter.sent[0]
     assert sent.headers["Content-Type"] == "application/json"
     assert "Content-Encoding" not in sent.headers
-    assert sent.body == json.dumps(
-        {"name": "flowers", "tags": ["a", "é"]}, separators=(",", ":")
-    ).encode()
+    assert (
+        sent.body
+        == json.dumps({"name": "flowers", "tags": ["a", "é"]}, separators=(",", ":")).encode()
+    )
 
 
 def test_gzip_body(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
@@ -169,8 +170,10 @@ def test_delete_without_body_sends_none(
     ("payload", "path"),
     [
         ({"score": float("nan")}, "score"),
-        ({"attributes": {"annotations": [{"points": [[1.0, float("inf")]]}]}},
-         "attributes.annotations[0].points[0][1]"),
+        (
+            {"attributes": {"annotations": [{"points": [[1.0, float("inf")]]}]}},
+            "attributes.annotations[0].points[0][1]",
+        ),
         ([1.0, -float("inf")], "[1]"),
         (float("nan"), "(the body)"),
     ],

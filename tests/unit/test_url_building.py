@@ -8,7 +8,12 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import pytest
 import requests
 
-from segments_orm._urls import ApiUrl, encode_query_value, is_loopback_host, split_dataset_identifier
+from segments_orm._urls import (
+    ApiUrl,
+    encode_query_value,
+    is_loopback_host,
+    split_dataset_identifier,
+)
 from segments_orm.exceptions import ValidationError
 
 ROOT = ApiUrl("https://api.segments.ai/")
@@ -77,8 +82,9 @@ QUERY = {
 
 
 def test_query_values_survive_a_round_trip() -> None:
-    url = ROOT.endpoint("datasets/{owner}/{dataset}/samples/", {"owner": "j", "dataset": "f"},
-                        query=QUERY)
+    url = ROOT.endpoint(
+        "datasets/{owner}/{dataset}/samples/", {"owner": "j", "dataset": "f"}, query=QUERY
+    )
     prepared = requests.Request("GET", str(url)).prepare().url
     assert prepared is not None
     for text in (str(url), prepared):
@@ -89,8 +95,9 @@ def test_query_values_survive_a_round_trip() -> None:
 
 
 def test_requests_does_not_change_our_url() -> None:
-    url = ROOT.endpoint("labels/{uuid}/{labelset}/", {"uuid": "u1", "labelset": "a b/c#d"},
-                        query={"q": "a b&c+d#e"})
+    url = ROOT.endpoint(
+        "labels/{uuid}/{labelset}/", {"uuid": "u1", "labelset": "a b/c#d"}, query={"q": "a b&c+d#e"}
+    )
     assert requests.Request("GET", str(url)).prepare().url == str(url)
 
 
@@ -159,8 +166,19 @@ def test_dataset_identifier_split(identifier: str) -> None:
 
 @pytest.mark.parametrize(
     "identifier",
-    ["flowers", "/flowers", "jane/", "jane/flowers/extra", "", "/", " /x", "jane/ ", None, 42,
-     ("jane", "flowers")],
+    [
+        "flowers",
+        "/flowers",
+        "jane/",
+        "jane/flowers/extra",
+        "",
+        "/",
+        " /x",
+        "jane/ ",
+        None,
+        42,
+        ("jane", "flowers"),
+    ],
 )
 def test_dataset_identifier_refused(identifier: Any) -> None:
     with pytest.raises(ValidationError, match="dataset"):
@@ -168,7 +186,7 @@ def test_dataset_identifier_refused(identifier: Any) -> None:
 
 
 def test_dataset_identifier_error_names_the_argument() -> None:
-    with pytest.raises(ValidationError, match="^source:"):
+    with pytest.raises(ValidationError, match=r"^source:"):
         split_dataset_identifier("nope", argument="source")
 
 
