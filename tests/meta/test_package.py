@@ -167,7 +167,7 @@ def test_layer_rule_catches_an_upward_import() -> None:
     tree = ast.parse(
         "from typing import TYPE_CHECKING\n"
         "from segments_orm.client import Client\n"
-        "from . import base\n"
+        "from . import client\n"
         "if TYPE_CHECKING:\n"
         "    from segments_orm.resources import dataset\n"
         "def later():\n"
@@ -176,7 +176,7 @@ def test_layer_rule_catches_an_upward_import() -> None:
     found = runtime_imports(tree, "segments_orm.query", is_package=False)
     assert found == [
         (2, "segments_orm.client"),
-        (3, "segments_orm.base"),
+        (3, "segments_orm.client"),
         (7, "segments_orm.emulator"),
     ]
     problems = layer_violations(tree, "segments_orm.query", False, "query.py")
