@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+import sys
 import typing
 from collections.abc import Mapping
 from typing import Any, Callable, Optional, TypeVar, Union
@@ -179,9 +180,34 @@ def _enum_or_raw(kind: type[enum.Enum], value: Any) -> Any:
         return value
 
 
+def _field_types(cls: type) -> dict[str, Any]:
+    """Resolve the annotations of the fields that are structured, one by one.
+
+    Internal fields may be annotated with names that exist only for type checkers
+    (``if TYPE_CHECKING:`` imports); they are never structured, so they must not stop
+    the others from resolving.
+    """
+    try:
+        return typing.get_type_hints(cls)
+    except NameError:
+        pass
+    resolved: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        module = sys.modules.get(klass.__module__)
+        namespace = dict(vars(module)) if module else {}
+        for name, annotation in vars(klass).get("__annotations__", {}).items():
+            try:
+                resolved[name] = (
+                    eval(annotation, namespace) if isinstance(annotation, str) else annotation
+                )
+            except Exception:  # a type-checking-only name: this field is not structured
+                resolved[name] = Any
+    return resolved
+
+
 def _attrs_structure_fn(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
     """Build, once per class, a loader that keeps unknown keys and never raises."""
-    hints = typing.get_type_hints(cls)
+    hints = _field_types(cls)
     loaders: dict[str, tuple[str, Optional[Callable[[Any], Any]]]] = {}
     has_extra = False
     for field in attrs.fields(cls):
@@ -192,7 +218,8 @@ def _attrs_structure_fn(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any
             continue
         kind = hints.get(field.name, Any)
         load = _lenient(conv.get_structure_hook(kind), kind) if _needs_hook(kind) else None
-        loaders[wire_name(field)] = (field.name, load)
+        # attrs strips a leading underscore for the init argument: pass by alias.
+        loaders[wire_name(field)] = (field.alias or field.name, load)
 
     def structure_attrs(data: Any, _: Any) -> Any:
         if not isinstance(data, Mapping):

@@ -10,6 +10,13 @@ from typing import Any, Optional
 from segments_orm._transport import PROTOCOL_VERSION, RetryPolicy, Timeout, Transport
 from segments_orm._urls import DEFAULT_API_URL, ApiUrl
 from segments_orm.exceptions import AuthenticationError, NetworkError, ValidationError
+from segments_orm.resources import (
+    AssetManager,
+    Dataset,
+    DatasetManager,
+    SampleLookup,
+    UserManager,
+)
 
 __all__ = ["Client"]
 
@@ -85,7 +92,23 @@ class Client:
         self._init_managers()
 
     def _init_managers(self) -> None:
-        """Create the root managers (the ORM layer fills this in)."""
+        self.datasets = DatasetManager(self)
+        """Your datasets: iterate, ``filter(owner=...)``, ``get("owner/name")``, ``create(...)``."""
+        self.samples = SampleLookup(self)
+        """Samples by uuid, whatever their dataset: ``get(uuid)``."""
+        self.users = UserManager(self)
+        """Users: ``me()``, ``get(username)``."""
+        self.assets = AssetManager(self)
+        """Uploads: ``upload(path_or_bytes_or_file)``."""
+        self._shells: dict[str, Dataset] = {}
+
+    def _dataset_shell(self, full_name: str) -> Dataset:
+        """Return one shared lazy `Dataset` per full name (it loads itself at most once)."""
+        shell = self._shells.get(full_name)
+        if shell is None:
+            shell = self.datasets.get(full_name, lazy=True)
+            self._shells[full_name] = shell
+        return shell
 
     @property
     def transport(self) -> Transport:

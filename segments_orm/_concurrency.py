@@ -1,0 +1,160 @@
+"""Bulk work over a bounded thread pool: results in input order, failures per item.
+
+This is the one place where segments-orm runs requests concurrently. The pool lives for
+one bulk call and is always shut down, even when the caller interrupts it. Throttling is
+not handled here: every worker sends through the same `Transport`, whose shared gate
+makes all of them wait after a 429 (so more workers never mean more 429s).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import sys
+from collections.abc import Sequence
+from typing import Any, Callable, Generic, Optional, TypeVar
+
+import attrs
+
+from segments_orm.exceptions import SegmentsError
+
+__all__ = ["BulkError", "BulkResult", "Progress", "run_bulk"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@attrs.frozen
+class BulkResult(Generic[R]):
+    """The outcome of a bulk operation.
+
+    Attributes:
+        results: One entry per input item, in input order; None where it failed.
+        errors: The error of each failed item, by its index in the input.
+    """
+
+    results: list[Optional[R]]
+    errors: dict[int, SegmentsError]
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether every item succeeded."""
+        return not self.errors
+
+    def raise_for_errors(self, what: str = "items") -> list[R]:
+        """Return the results, or raise `BulkError` if any item failed."""
+        if self.errors:
+            raise BulkError.from_result(self, what)
+        return [r for r in self.results if r is not None]
+
+
+class BulkError(SegmentsError):
+    """Some items of a bulk operation failed; the others succeeded and are kept.
+
+    Attributes:
+        results: One entry per input item, in input order; None where it failed.
+        errors: The error of each failed item, by its index in the input.
+    """
+
+    def __init__(self, message: str, results: list[Any], errors: dict[int, SegmentsError]) -> None:
+        super().__init__(message)
+        self.results = results
+        self.errors = errors
+
+    @classmethod
+    def from_result(cls, result: BulkResult[Any], what: str) -> BulkError:
+        """Summarise a `BulkResult` with failures into one error."""
+        failed = sorted(result.errors)
+        sample = "; ".join(f"[{i}] {result.errors[i]}" for i in failed[:5])
+        more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
+        message = (
+            f"{len(failed)} of {len(result.results)} {what} failed "
+            f"(the others succeeded and are in .results): {sample}{more}"
+        )
+        return cls(message, result.results, dict(result.errors))
+
+
+class Progress:
+    """A progress bar when tqdm is installed and the output is a terminal, else nothing.
+
+    Args:
+        total: The number of steps.
+        description: What is being done.
+        enabled: True to force a bar, False to disable it, None to decide as above.
+    """
+
+    def __init__(self, total: int, description: str, enabled: Optional[bool] = None) -> None:
+        self._bar: Any = None
+        if enabled is False or (enabled is None and not sys.stderr.isatty()):
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return
+        self._bar = tqdm(total=total, desc=description, unit="item", leave=False)
+
+    def advance(self, steps: int = 1) -> None:
+        """Move the bar forward."""
+        if self._bar is not None:
+            self._bar.update(steps)
+
+    def note(self, text: str) -> None:
+        """Show a short status next to the bar (for example a rate-limit wait)."""
+        if self._bar is not None:
+            self._bar.set_postfix_str(text, refresh=True)
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self._bar is not None:
+            self._bar.close()
+
+
+def run_bulk(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    max_workers: int,
+    description: str = "items",
+    progress: Optional[bool] = None,
+    weight: Optional[Callable[[T], int]] = None,
+) -> BulkResult[R]:
+    """Apply ``function`` to every item on at most ``max_workers`` threads.
+
+    A `SegmentsError` from one item is recorded for that item and the others go on;
+    any other exception is a bug and stops the whole operation (after the pool stops).
+
+    Args:
+        function: What to do with one item (typically one request).
+        items: The inputs.
+        max_workers: The bound on concurrent calls.
+        description: What the items are, for the progress bar.
+        progress: Show a progress bar (None: when tqdm is installed and on a terminal).
+        weight: How many steps one item counts for on the bar (a chunk of 500 samples).
+
+    Returns:
+        The results in input order, with the failures by index.
+    """
+    results: list[Optional[R]] = [None] * len(items)
+    errors: dict[int, SegmentsError] = {}
+    total = sum(weight(i) for i in items) if weight else len(items)
+    bar = Progress(total, description, progress)
+    if not items:
+        bar.close()
+        return BulkResult(results, errors)
+    pool = concurrent.futures.ThreadPoolExecutor(
+        max_workers=max(1, min(max_workers, len(items))), thread_name_prefix="segments-orm-bulk"
+    )
+    try:
+        futures = {pool.submit(function, item): index for index, item in enumerate(items)}
+        for future in concurrent.futures.as_completed(futures):
+            index = futures[future]
+            try:
+                results[index] = future.result()
+            except SegmentsError as error:
+                errors[index] = error
+            bar.advance(weight(items[index]) if weight else 1)
+    finally:
+        # On an interrupt, queued items are dropped and running ones finish (each is
+        # bounded by the transport's timeout and retry budget).
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.close()
+    return BulkResult(results, errors)

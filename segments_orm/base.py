@@ -1,0 +1,519 @@
+"""The active-record base: `Resource`, `Manager`, and the field helpers resources use.
+
+How a resource tracks what to save (DESIGN.md 3):
+
+- Assigning a field marks it dirty (an attrs ``on_setattr`` hook); a read-only field
+  refuses the assignment once the object came from the server.
+- Mutable fields (dicts and lists such as ``metadata`` or ``attributes``) are exposed
+  through properties that take a fingerprint of the value the first time it is read.
+  ``save()`` compares the fingerprint with the current value, so in-place edits
+  (``sample.metadata["k"] = 1``) are saved too. Objects whose mutable fields are never
+  read cost no snapshot at all, which keeps decoding a page of 1000 samples cheap.
+- ``save()`` sends only what changed; with nothing changed it sends nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Optional, TypeVar, Union
+
+import attrs
+from yarl import URL
+
+from segments_orm._converter import EXTRA, converter, unstructure, wire_name
+from segments_orm.exceptions import MissingContextError, SegmentsError, ValidationError
+from segments_orm.query import FilterSchema, QuerySet
+
+if TYPE_CHECKING:
+    from segments_orm.client import Client
+
+__all__ = ["Manager", "Resource", "field", "lookup", "mutable_field", "resource"]
+
+R = TypeVar("R", bound="Resource")
+C = TypeVar("C", bound=type)
+
+_UNSET: Any = object()
+
+# Resources and managers by class name: siblings find each other here instead of
+# importing each other (DESIGN.md 2), which keeps the resource modules acyclic.
+_REGISTRY: dict[str, Any] = {}
+
+
+def lookup(name: str) -> Any:
+    """Return the registered resource or manager class called ``name``."""
+    return _REGISTRY[name]
+
+
+def _track_assignment(instance: Resource, attribute: attrs.Attribute, value: Any) -> Any:  # type: ignore[type-arg]
+    if attribute.metadata.get("read_only") and instance._loaded:
+        raise ValidationError(
+            f"{type(instance).__name__}.{attribute.alias} is read-only: the server sets it"
+        )
+    dirty = instance._dirty
+    if dirty is None:
+        object.__setattr__(instance, "_dirty", {attribute.name})
+    else:
+        dirty.add(attribute.name)
+    return value
+
+
+def field(
+    *,
+    wire: Optional[str] = None,
+    read_only: bool = False,
+    default: Any = None,
+    show: Union[bool, str] = False,
+) -> Any:
+    """Declare a plain field of a resource (a scalar, an enum, a timestamp).
+
+    Args:
+        wire: The key on the wire, when it differs from the Python name.
+        read_only: The server sets it; assignment raises once loaded.
+        default: The value of a field the server did not send.
+        show: Show it in the object's one-line repr (a string: under that label).
+    """
+    metadata: dict[str, Any] = {"read_only": read_only, "show": show}
+    if wire:
+        metadata["wire"] = wire
+    return attrs.field(default=default, metadata=metadata)
+
+
+def mutable_field(*, wire: str, factory: Optional[Callable[[], Any]] = None) -> Any:
+    """Declare a dict or list field whose in-place edits are saved.
+
+    The attrs attribute must be named with a leading underscore (``_metadata``); the
+    `resource` decorator adds the public property (``metadata``).
+
+    Args:
+        wire: The key on the wire (and the public name).
+        factory: Builds the value of a field the server did not send (None otherwise).
+    """
+    metadata = {"wire": wire, "mutable": True}
+    if factory is None:
+        return attrs.field(default=None, metadata=metadata)
+    return attrs.field(factory=factory, metadata=metadata)
+
+
+def _mutable_property(slot: str, public: str) -> property:
+    def fget(self: Resource) -> Any:
+        value = getattr(self, slot)
+        snapshots = self._snapshots
+        if snapshots is None:
+            snapshots = {}
+            object.__setattr__(self, "_snapshots", snapshots)
+        if slot not in snapshots:
+            snapshots[slot] = self._fingerprint_field(public, value)
+            loaded = self._load_field(public, value)
+            if loaded is not value:
+                object.__setattr__(self, slot, loaded)
+                value = loaded
+        return value
+
+    def fset(self: Resource, value: Any) -> None:
+        setattr(self, slot, value)
+
+    return property(fget, fset, doc=f"The ``{public}`` field (in-place edits are saved).")
+
+
+def resource(cls: C) -> C:
+    """Make ``cls`` an attrs resource class: slots, keyword init, tracked assignment."""
+    built = attrs.define(
+        cls,
+        slots=True,
+        kw_only=True,
+        eq=False,
+        repr=False,
+        on_setattr=_track_assignment,
+    )
+    mutable: dict[str, str] = {}
+    for attribute in attrs.fields(built):
+        if attribute.metadata.get("mutable"):
+            public = attribute.name.lstrip("_")
+            mutable[attribute.name] = public
+            setattr(built, public, _mutable_property(attribute.name, public))
+    _REGISTRY[built.__name__] = built
+    shown = []
+    for attribute in attrs.fields(built):
+        label = attribute.metadata.get("show")
+        if label:
+            shown.append((attribute.name, label if isinstance(label, str) else attribute.name))
+    setattr(built, "_repr_fields", tuple(shown))  # noqa: B010
+    setattr(built, "_mutable_slots", mutable)  # noqa: B010 - C is a type variable to mypy
+    setattr(built, "_wire_by_name", {a.name: wire_name(a) for a in attrs.fields(built)})  # noqa: B010
+    return built
+
+
+_INTERNAL = {"on_setattr": attrs.setters.NO_OP, "init": False, "repr": False, "eq": False}
+
+
+@attrs.define(slots=True, kw_only=True, eq=False, repr=False)
+class Resource:
+    """The base of every resource: identity, dirty tracking, save/delete/refresh.
+
+    Resources are built by managers from the server's answers; users get them from
+    ``client.datasets.get(...)``, ``dataset.samples.filter(...)`` and so on.
+
+    Attributes:
+        extra: Fields the server sent that this version of segments-orm does not know.
+            They are kept (reading never fails on a new field).
+    """
+
+    extra: dict[str, Any] = attrs.field(factory=dict, on_setattr=attrs.setters.NO_OP)
+    _client: Optional[Client] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
+    _context: Optional[dict[str, Any]] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
+    _dirty: Optional[set[str]] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
+    _snapshots: Optional[dict[str, str]] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
+    _loaded: bool = attrs.field(default=False, **_INTERNAL)  # type: ignore[call-overload]
+
+    # Filled by @resource for each subclass.
+    _mutable_slots: ClassVar[dict[str, str]] = {}
+    _wire_by_name: ClassVar[dict[str, str]] = {}
+    # Subclasses set these.
+    _path: ClassVar[str] = ""  # the instance URL template
+    _patch_gzip: ClassVar[bool] = False
+    _repr_fields: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    # -- construction ----------------------------------------------------------------
+
+    @classmethod
+    def _from_wire(
+        cls: type[R], client: Optional[Client], data: Any, context: Optional[dict[str, Any]] = None
+    ) -> R:
+        obj = converter.structure(data, cls)
+        object.__setattr__(obj, "_client", client)
+        object.__setattr__(obj, "_context", context)
+        object.__setattr__(obj, "_loaded", True)
+        return obj
+
+    def _apply(self, data: Any) -> None:
+        """Update this object in place from the server's answer, forgetting local changes."""
+        self._adopt(converter.structure(data, type(self)))
+
+    def _adopt(self, other: Resource) -> None:
+        """Take over the state of ``other``, a freshly loaded object of the same class."""
+        for attribute in attrs.fields(type(self)):
+            if attribute.init:  # the fields and ``extra``, not the internal state
+                object.__setattr__(self, attribute.name, getattr(other, attribute.name))
+        if other._client is not None:
+            object.__setattr__(self, "_client", other._client)
+        object.__setattr__(self, "_dirty", None)
+        object.__setattr__(self, "_snapshots", None)
+        object.__setattr__(self, "_loaded", True)
+
+    # -- identity --------------------------------------------------------------------
+
+    def _identity(self) -> tuple[Any, ...]:
+        """Return the values that identify this object (overridden per resource)."""
+        return ()
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        mine = self._identity()
+        if not mine or any(v is None for v in mine):
+            return self is other
+        return mine == other._identity()
+
+    def __hash__(self) -> int:
+        mine = self._identity()
+        if not mine or any(v is None for v in mine):
+            return id(self)
+        return hash((type(self).__name__, mine))
+
+    def __repr__(self) -> str:
+        parts = [self._repr_label()]
+        for name, label in self._repr_fields:
+            value = getattr(self, name, None)
+            if value is not None:
+                parts.append(f"{label}={value}")
+        return f"<{type(self).__name__} {' '.join(p for p in parts if p)}>"
+
+    def _repr_label(self) -> str:
+        return " ".join(str(v) for v in self._identity() if v is not None)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = []
+        for attribute in attrs.fields(type(self)):
+            if attribute.name.startswith("_") and attribute.name.lstrip("_") not in (
+                self._mutable_slots.values()
+            ):
+                continue
+            if attribute.name == EXTRA:
+                continue
+            name = attribute.name.lstrip("_")
+            text = repr(getattr(self, attribute.name))
+            if len(text) > 80:
+                text = text[:77] + "..."
+            rows.append(f"<tr><th>{escape(name)}</th><td>{escape(text)}</td></tr>")
+        return f"<table><caption>{escape(repr(self))}</caption>{''.join(rows)}</table>"
+
+    def __dir__(self) -> list[str]:
+        # Tab completion shows fields, relations and methods, not internals.
+        names = set(object.__dir__(self))
+        return sorted(n for n in names if not n.startswith("_"))
+
+    # -- the client and context ------------------------------------------------------
+
+    @property
+    def client(self) -> Client:
+        """The client this object talks through.
+
+        Raises:
+            MissingContextError: The object was built by hand, not by a client.
+        """
+        if self._client is None:
+            raise MissingContextError(
+                f"This {type(self).__name__} is not bound to a client; get it through one "
+                "(client.datasets.get(...)) or create it with a manager's create()."
+            )
+        return self._client
+
+    def _url_params(self) -> dict[str, str]:
+        """Return the values of this resource's URL template (overridden per resource)."""
+        return {}
+
+    def _url(
+        self, template: Optional[str] = None, query: Optional[Mapping[str, Any]] = None
+    ) -> URL:
+        return self.client.api_url.endpoint(template or self._path, self._url_params(), query)
+
+    def _request(
+        self,
+        method: str,
+        template: Optional[str] = None,
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
+    ) -> Any:
+        return self.client.transport.request(method, self._url(template, query), **kwargs)
+
+    # -- field hooks -----------------------------------------------------------------
+
+    def _load_field(self, public: str, value: Any) -> Any:
+        """Turn a mutable field's wire value into what users see (typed attributes)."""
+        return value
+
+    def _wire_value(self, public: str, value: Any) -> Any:
+        """Turn a field's value into its wire form as it is, without validating."""
+        return unstructure(value)
+
+    def _dump_field(self, public: str, value: Any) -> Any:
+        """Turn a field's value into its wire form for sending, validating it."""
+        return self._wire_value(public, value)
+
+    def _fingerprint_field(self, public: str, value: Any) -> str:
+        return json.dumps(self._wire_value(public, value), sort_keys=True, default=str)
+
+    # -- change tracking -------------------------------------------------------------
+
+    def _changed_fields(self) -> list[str]:
+        """Return the attrs names of the fields changed since load, in field order."""
+        dirty = set(self._dirty or ())
+        for slot, snapshot in (self._snapshots or {}).items():
+            if slot not in dirty:
+                public = self._mutable_slots[slot]
+                current = getattr(self, slot)
+                if self._fingerprint_field(public, current) != snapshot:
+                    dirty.add(slot)
+        read_only = {a.name for a in attrs.fields(type(self)) if a.metadata.get("read_only")}
+        return [
+            a.name for a in attrs.fields(type(self)) if a.name in dirty and a.name not in read_only
+        ]
+
+    def has_changes(self) -> bool:
+        """Tell whether ``save()`` would send anything."""
+        return bool(self._changed_fields())
+
+    def _payload(self, names: list[str]) -> dict[str, Any]:
+        payload: dict[str, Any] = {}
+        for name in names:
+            public = self._mutable_slots.get(name, name)
+            payload[self._wire_by_name[name]] = self._dump_field(public, getattr(self, name))
+        return payload
+
+    # -- active record ---------------------------------------------------------------
+
+    def save(self: R) -> R:
+        """Save this object: create it if new, else send only the fields that changed.
+
+        Network: one request, or none when nothing changed.
+
+        Returns:
+            This object, updated in place from the server's answer.
+        """
+        if not self._loaded:
+            self._create()
+            return self
+        changed = self._changed_fields()
+        if not changed:
+            return self
+        data = self._request("PATCH", json_body=self._payload(changed), gzip=self._patch_gzip)
+        self._apply(data)
+        return self
+
+    def _create(self) -> None:
+        raise MissingContextError(
+            f"A new {type(self).__name__} is created through its manager's create()."
+        )
+
+    def update(self: R, **fields: Any) -> R:
+        """Set several fields, then save.
+
+        Network: one request, or none when nothing changed.
+
+        Raises:
+            ValidationError: A name is not a field of this object, or is read-only.
+        """
+        known = {a.alias for a in attrs.fields(type(self)) if a.init} - {EXTRA}
+        unknown = sorted(set(fields) - known)
+        if unknown:
+            raise ValidationError(
+                f"{type(self).__name__} has no field {', '.join(unknown)}; "
+                f"fields: {', '.join(sorted(known))}"
+            )
+        for name, value in fields.items():
+            setattr(self, name, value)
+        return self.save()
+
+    def refresh(self: R) -> R:
+        """Fetch this object again and update it in place, dropping unsaved changes.
+
+        Network: one request.
+        """
+        self._apply(self._request("GET"))
+        return self
+
+    def delete(self) -> None:
+        """Delete this object on the server.
+
+        Network: one request.
+        """
+        self._request("DELETE", expect="none")
+
+
+class Manager(Generic[R]):
+    """Access to one collection of the API: a URL template plus its parent's identity.
+
+    Args:
+        client: The client requests go through.
+        params: The parent's identity, the values of the URL template's placeholders.
+        context: What the loaded objects may know about their parent (for example the
+            dataset, so ``sample.dataset`` needs no request).
+    """
+
+    model: ClassVar[type[Resource]]
+    list_path: ClassVar[str] = ""
+    schema: ClassVar[FilterSchema] = FilterSchema(paged=False)
+    item_name: ClassVar[str] = "objects"
+    queryset_class: ClassVar[type[QuerySet[Any]]] = QuerySet
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[cls.__name__] = cls
+
+    def __init__(
+        self,
+        client: Client,
+        params: Optional[dict[str, str]] = None,
+        context: Optional[dict[str, Any]] = None,
+    ) -> None:
+        self._client = client
+        self._params = params or {}
+        self._context = context
+
+    def __repr__(self) -> str:
+        where = "/".join(self._params.values())
+        return f"<{type(self).__name__} {where}>" if where else f"<{type(self).__name__}>"
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def _url(
+        self,
+        template: Optional[str] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        **params: str,
+    ) -> URL:
+        return self._client.api_url.endpoint(
+            template or self.list_path, {**self._params, **params}, query
+        )
+
+    def _request(
+        self,
+        method: str,
+        template: Optional[str] = None,
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        params: Optional[dict[str, str]] = None,
+        **kwargs: Any,
+    ) -> Any:
+        return self._client.transport.request(
+            method, self._url(template, query, **(params or {})), **kwargs
+        )
+
+    def _load(self, data: Any) -> R:
+        return self.model._from_wire(self._client, data, self._context)  # type: ignore[return-value]
+
+    def _fetch(self, query: dict[str, str]) -> list[Any]:
+        result = self._request("GET", query=query)
+        return result if isinstance(result, list) else [result]
+
+    # -- the queryset API ------------------------------------------------------------
+
+    def all(self) -> QuerySet[R]:
+        """Return a lazy queryset over the whole collection (no request yet)."""
+        return self.queryset_class(
+            self._fetch, self._load, self.schema, name=self.item_name, owner=self
+        )
+
+    def _create_reconciled(self, post: Callable[[], R], find: Callable[[], Optional[R]]) -> R:
+        """Create an object, reconciling a create whose answer was lost.
+
+        When the connection drops after the request was sent, the server may or may not
+        have committed it. Instead of failing (or blindly resending, which makes a
+        duplicate or a false "already exists"), look the object up by its name: if it is
+        there, it is ours; if not, send the create once more.
+        """
+        try:
+            return post()
+        except SegmentsError as error:
+            if error.status_code is not None or error.method is None:
+                raise
+            found = find()
+            if found is not None:
+                return found
+            return post()
+
+    def filter(self, **lookups: Any) -> QuerySet[R]:
+        """Return a lazy queryset narrowed by ``lookups`` (no request yet).
+
+        Raises:
+            ValidationError: A lookup is not supported for this collection.
+        """
+        return self.all().filter(**lookups)
+
+    def order_by(self, key: str) -> QuerySet[R]:
+        """Return a lazy queryset ordered by ``key`` (``-key`` for descending)."""
+        return self.all().order_by(key)
+
+    def first(self) -> Optional[R]:
+        """Return the first object, or None. Network: one request."""
+        return self.all().first()
+
+    def count(self) -> int:
+        """Count the objects. Network: one request per 1000 objects."""
+        return self.all().count()
+
+    def exists(self) -> bool:
+        """Tell whether there is any object. Network: one request."""
+        return self.all().exists()
+
+    def __iter__(self) -> Iterator[R]:
+        """Iterate over every object, page by page. Network: one request per page."""
+        return self.all().iterator()
+
+    def list(self) -> list[R]:
+        """Fetch every object into a list. Network: one request per page."""
+        return list(self.all().iterator())

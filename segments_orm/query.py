@@ -1,0 +1,503 @@
+"""Lazy, immutable querysets over the API's paginated and whole-list collections.
+
+A `QuerySet` is a description of a request: building one (``filter``, ``order_by``,
+``include_label``, ``page_size``) never touches the network and always returns a new
+queryset. Evaluation follows Django's rules, adapted to HTTP (API.md section 5):
+
+- Iteration fetches page after page until the end: a short page, an empty page, or the
+  server's 404 "Invalid page." (WIRE.md 10). It never stops silently at page one.
+- While the caller works on one page, the next one is already being fetched (one page
+  in flight at most), and that fetch is abandoned when iteration stops early.
+- ``qs[i]`` and ``qs[a:b]`` fetch only the pages that cover them.
+- ``list(qs)`` caches the results on that queryset; ``qs.iterator()`` streams.
+- Lookups and orderings are checked before any request, against the collection's
+  `FilterSchema`; a filter the server cannot do is refused, except on collections the
+  server returns whole (labelsets, releases, issues), where filters run on the client.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Callable, Generic, Optional, TypeVar, Union, overload
+
+import attrs
+
+from segments_orm.exceptions import MultipleObjectsReturned, NotFoundError, ValidationError
+
+__all__ = ["FilterSchema", "Lookup", "QuerySet"]
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 1000  # the platform's own default and, as far as is known, its cap
+_REPR_ITEMS = 5
+
+# A lookup turns the user's value into query parameters, validating it first.
+Encoder = Callable[[Any], dict[str, str]]
+# A client-side test, for lookups the server can only approximate (``name`` exact).
+PostFilter = Callable[[Any, Any], bool]
+
+
+@attrs.frozen
+class Lookup:
+    """One supported filter of a collection.
+
+    Attributes:
+        encode: Turns the value into query parameters, raising `ValidationError` when
+            the value is of the wrong kind.
+        post_filter: Refines the server's answer on the client, for a lookup the server
+            can only approximate (``name`` exact is ``name__contains`` plus this).
+    """
+
+    encode: Encoder
+    post_filter: Optional[PostFilter] = None
+
+
+@attrs.frozen
+class FilterSchema:
+    """What a collection can be filtered and ordered by, and how it is paged.
+
+    Attributes:
+        lookups: Server-side lookups by name. Ignored when ``paged`` is False.
+        orderings: The keys ``order_by`` accepts (each also with ``-``).
+        default_ordering: The ordering sent when none is chosen, so pages stay stable.
+        paged: True for collections the server pages (``per_page``/``page``). False for
+            collections the server returns whole; there, filters compare attributes of
+            the loaded objects and ordering sorts them on the client.
+        ordering_param: The query parameter that carries the ordering.
+        attribute_names: For whole collections, the attributes that can be filtered on.
+    """
+
+    lookups: Mapping[str, Lookup] = attrs.field(factory=dict)
+    orderings: frozenset[str] = frozenset()
+    default_ordering: Optional[str] = None
+    paged: bool = True
+    ordering_param: str = "sort"
+    attribute_names: frozenset[str] = frozenset()
+
+    def check_lookups(self, lookups: Mapping[str, Any]) -> None:
+        """Raise `ValidationError` for a lookup this collection does not support."""
+        known = set(self.lookups) if self.paged else set(self.attribute_names)
+        unknown = sorted(set(lookups) - known)
+        if unknown:
+            raise ValidationError(
+                f"Unsupported filter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                f"supported: {', '.join(sorted(known)) or 'none'}"
+            )
+        if self.paged:
+            for name, value in lookups.items():
+                self.lookups[name].encode(value)  # validates; the result is rebuilt later
+
+    def check_ordering(self, key: str) -> str:
+        """Return ``key`` if it is a supported ordering, else raise `ValidationError`."""
+        if not isinstance(key, str):
+            raise ValidationError(f"order_by: expected a field name, got {key!r}")
+        field = key[1:] if key.startswith("-") else key
+        if field not in self.orderings:
+            raise ValidationError(
+                f"order_by: unsupported ordering {key!r}; supported: "
+                f"{', '.join(sorted(self.orderings)) or 'none'} (prefix '-' to reverse)"
+            )
+        return key
+
+
+# The function a manager gives the queryset to fetch raw items: it receives the query
+# parameters (including paging) and returns the decoded JSON list.
+Fetch = Callable[[dict[str, str]], list[Any]]
+
+
+class QuerySet(Generic[T]):
+    """A lazy, immutable query over one collection of the API.
+
+    Users get querysets from managers (``dataset.samples.filter(...)``); they do not
+    build them directly.
+    """
+
+    __slots__ = (
+        "_cache",
+        "_fetch",
+        "_load",
+        "_lookups",
+        "_name",
+        "_options",
+        "_ordering",
+        "_owner",
+        "_page_size",
+        "_prefetch",
+        "_schema",
+    )
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        load: Callable[[Any], T],
+        schema: FilterSchema,
+        *,
+        name: str = "objects",
+        lookups: Optional[Mapping[str, Any]] = None,
+        ordering: Optional[str] = None,
+        page_size: int = MAX_PAGE_SIZE,
+        options: Optional[Mapping[str, str]] = None,
+        prefetch: bool = True,
+        owner: Any = None,
+    ) -> None:
+        self._fetch = fetch
+        self._owner = owner
+        self._load = load
+        self._schema = schema
+        self._name = name
+        self._lookups: dict[str, Any] = dict(lookups or {})
+        self._ordering = ordering
+        self._page_size = page_size
+        self._options: dict[str, str] = dict(options or {})
+        self._prefetch = prefetch
+        self._cache: Optional[list[T]] = None
+
+    # -- building (no I/O) -------------------------------------------------------------
+
+    def _clone(self, **changes: Any) -> QuerySet[T]:
+        state: dict[str, Any] = {
+            "name": self._name,
+            "lookups": self._lookups,
+            "ordering": self._ordering,
+            "page_size": self._page_size,
+            "options": self._options,
+            "prefetch": self._prefetch,
+            "owner": self._owner,
+        }
+        state.update(changes)
+        return type(self)(self._fetch, self._load, self._schema, **state)
+
+    def all(self) -> QuerySet[T]:
+        """Return a copy of this queryset (with an empty result cache)."""
+        return self._clone()
+
+    def filter(self, **lookups: Any) -> QuerySet[T]:
+        """Return a queryset narrowed by ``lookups`` (ANDed with the existing ones).
+
+        Raises:
+            ValidationError: A lookup is not supported here, or its value is invalid.
+        """
+        self._schema.check_lookups(lookups)
+        return self._clone(lookups={**self._lookups, **lookups})
+
+    def order_by(self, key: str) -> QuerySet[T]:
+        """Return a queryset ordered by ``key`` (``"-key"`` for descending).
+
+        Raises:
+            ValidationError: The collection cannot be ordered by ``key``.
+        """
+        return self._clone(ordering=self._schema.check_ordering(key))
+
+    def page_size(self, size: int) -> QuerySet[T]:
+        """Return a queryset that fetches ``size`` objects per request (1 to 1000)."""
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
+            raise ValidationError(f"page_size: expected an integer from 1 to 1000, got {size!r}")
+        return self._clone(page_size=size)
+
+    def with_options(self, **options: str) -> QuerySet[T]:
+        """Return a queryset that sends extra query parameters (used by managers)."""
+        return self._clone(options={**self._options, **options})
+
+    # -- evaluation ----------------------------------------------------------------------
+
+    def _query(self, page: int, per_page: int) -> dict[str, str]:
+        query: dict[str, str] = {"per_page": str(per_page), "page": str(page)}
+        query.update(self._options)
+        for name, value in self._lookups.items():
+            query.update(self._schema.lookups[name].encode(value))
+        ordering = self._ordering or self._schema.default_ordering
+        if ordering:
+            query[self._schema.ordering_param] = ordering
+        return query
+
+    def _post_filters(self) -> list[tuple[PostFilter, Any]]:
+        if not self._schema.paged:
+            return []
+        return [
+            (lookup.post_filter, self._lookups[name])
+            for name, lookup in ((n, self._schema.lookups[n]) for n in self._lookups)
+            if lookup.post_filter is not None
+        ]
+
+    def _fetch_page(self, page: int, per_page: int) -> list[Any]:
+        try:
+            items = self._fetch(self._query(page, per_page))
+        except NotFoundError as error:
+            # Past the last page the API answers 404 "Invalid page." (WIRE.md 10); on
+            # page 1 a 404 means the collection itself is missing and must surface.
+            if page > 1 and "invalid page" in str(error).lower():
+                return []
+            raise
+        if not isinstance(items, list):
+            raise ValidationError(
+                f"Expected a list of {self._name} from the server, got {type(items).__name__}"
+            )
+        return items
+
+    def _raw_pages(
+        self, first_page: int = 1, per_page: Optional[int] = None
+    ) -> Iterator[list[Any]]:
+        """Yield raw pages from ``first_page`` until the end, one page fetched ahead."""
+        size = per_page or self._page_size
+        if not self._prefetch:
+            page = first_page
+            while True:
+                items = self._fetch_page(page, size)
+                if items:
+                    yield items
+                if len(items) < size:
+                    return
+                page += 1
+        pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="segments-orm-page"
+        )
+        try:
+            page = first_page
+            pending = pool.submit(self._fetch_page, page, size)
+            while True:
+                items = pending.result()
+                more = len(items) >= size
+                if more:
+                    # The next page travels while the caller consumes this one.
+                    pending = pool.submit(self._fetch_page, page + 1, size)
+                if items:
+                    yield items
+                if not more:
+                    return
+                page += 1
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _whole(self) -> list[T]:
+        items = [self._load(raw) for raw in self._fetch({**self._options})]
+        for name, value in self._lookups.items():
+            items = [obj for obj in items if _attribute_matches(getattr(obj, name, None), value)]
+        if self._ordering:
+            key = self._ordering.lstrip("-")
+            items.sort(key=lambda obj: _sort_key(getattr(obj, key, None)))
+            if self._ordering.startswith("-"):
+                items.reverse()
+        return items
+
+    def iterator(self) -> Iterator[T]:
+        """Stream the results page by page without caching them (for large collections).
+
+        Network: one request per page, the next page fetched while you consume this one.
+        """
+        if self._cache is not None:
+            yield from self._cache
+            return
+        if not self._schema.paged:
+            yield from self._whole()
+            return
+        post = self._post_filters()
+        load = self._load
+        for raw_page in self._raw_pages():
+            for raw in raw_page:
+                obj = load(raw)
+                if all(test(obj, value) for test, value in post):
+                    yield obj
+
+    def __iter__(self) -> Iterator[T]:
+        """Iterate over every result, caching them on this queryset.
+
+        Network: one request per page on first iteration, none afterwards.
+        """
+        if self._cache is None:
+            self._cache = list(self.iterator())
+        return iter(self._cache)
+
+    def __len__(self) -> int:
+        """Return the number of results, fetching them all (and caching them)."""
+        if self._cache is None:
+            self._cache = list(self.iterator())
+        return len(self._cache)
+
+    def __bool__(self) -> bool:
+        """Tell whether there is any result (fetches everything, as Django does)."""
+        return len(self) > 0
+
+    @overload
+    def __getitem__(self, key: int) -> T: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[T]: ...
+
+    def __getitem__(self, key: Union[int, slice]) -> Union[T, list[T]]:
+        """Return one result or a list of them, fetching only the pages that cover them.
+
+        Network: the pages that cover the index or slice (none when cached).
+
+        Raises:
+            ValidationError: A negative index or bound (it would need the whole result).
+            IndexError: The index is past the end.
+        """
+        if isinstance(key, bool) or not isinstance(key, (int, slice)):
+            raise ValidationError(f"QuerySet indices must be integers or slices, not {key!r}")
+        if isinstance(key, int):
+            if key < 0:
+                raise ValidationError("Negative indexing is not supported on a QuerySet")
+            found = self._slice(key, key + 1)
+            if not found:
+                raise IndexError(f"QuerySet index {key} out of range")
+            return found[0]
+        start, stop, step = key.start or 0, key.stop, key.step
+        for bound in (start, stop):
+            if bound is not None and (not isinstance(bound, int) or bound < 0):
+                raise ValidationError("Negative or non-integer slice bounds are not supported")
+        if step is not None and (not isinstance(step, int) or step < 1):
+            raise ValidationError("Slice steps must be positive integers")
+        items = self._slice(start, stop)
+        return items[::step] if step else items
+
+    def _slice(self, start: int, stop: Optional[int]) -> list[T]:
+        if self._cache is not None:
+            return self._cache[start:stop]
+        if stop is not None and stop <= start:
+            return []
+        if not self._schema.paged or self._post_filters():
+            # Client-side filtering: positions are only known after filtering from the start.
+            return list(itertools.islice(self.iterator(), start, stop))
+        size = self._page_size
+        first_page = start // size + 1
+        offset = start - (first_page - 1) * size
+        wanted = None if stop is None else stop - start
+        out: list[T] = []
+        for raw_page in self._raw_pages(first_page):
+            chunk = raw_page[offset:]
+            offset = 0
+            if wanted is not None:
+                chunk = chunk[: wanted - len(out)]
+            out.extend(self._load(raw) for raw in chunk)
+            if wanted is not None and len(out) >= wanted:
+                break
+        return out
+
+    def first(self) -> Optional[T]:
+        """Return the first result, or None when there is none.
+
+        Network: one small request (none when cached).
+        """
+        if self._cache is not None:
+            return self._cache[0] if self._cache else None
+        if not self._schema.paged or self._post_filters():
+            return next(iter(self.iterator()), None)
+        items = self._fetch_page(1, 1)
+        return self._load(items[0]) if items else None
+
+    def exists(self) -> bool:
+        """Tell whether there is at least one result.
+
+        Network: one small request (none when cached).
+        """
+        return self.first() is not None
+
+    def count(self) -> int:
+        """Count the results.
+
+        The API has no count endpoint: this pages through the results with the largest
+        page size, without building objects (none when cached).
+
+        Network: one request per 1000 results.
+        """
+        if self._cache is not None:
+            return len(self._cache)
+        if not self._schema.paged:
+            return len(self._whole())
+        if self._post_filters():
+            return sum(1 for _ in self.iterator())
+        return sum(len(page) for page in self._raw_pages(per_page=MAX_PAGE_SIZE))
+
+    def get(self, **lookups: Any) -> T:
+        """Return the one result matching ``lookups``.
+
+        Network: one request, more when a client-side refinement needs more pages.
+
+        Raises:
+            NotFoundError: Nothing matches.
+            MultipleObjectsReturned: More than one object matches.
+        """
+        query = self.filter(**lookups) if lookups else self
+        found = (
+            list(itertools.islice(query.iterator(), 2))
+            if query._cache is None
+            else (query._cache[:2])
+        )
+        described = _describe(query._lookups)
+        if not found:
+            raise NotFoundError(f"No {self._name} matches {described}")
+        if len(found) > 1:
+            raise MultipleObjectsReturned(f"More than one of the {self._name} matches {described}")
+        return found[0]
+
+    def __repr__(self) -> str:
+        head = f"{self._name}{' ' + _describe(self._lookups) if self._lookups else ''}"
+        if self._cache is None:
+            return f"<QuerySet {head} (not fetched yet)>"
+        shown = ", ".join(repr(obj) for obj in self._cache[:_REPR_ITEMS])
+        more = (
+            f", ... {len(self._cache) - _REPR_ITEMS} more" if len(self._cache) > _REPR_ITEMS else ""
+        )
+        return f"<QuerySet {head} [{shown}{more}]>"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = self[: _REPR_ITEMS + 1] if self._cache is None else self._cache[: _REPR_ITEMS + 1]
+        body = "".join(f"<tr><td>{escape(repr(obj))}</td></tr>" for obj in rows[:_REPR_ITEMS])
+        if len(rows) > _REPR_ITEMS:
+            body += "<tr><td>...</td></tr>"
+        count = f" ({len(self._cache)})" if self._cache is not None else ""
+        return f"<table><thead><tr><th>{escape(self._name)}{count}</th></tr></thead>{body}</table>"
+
+
+def _describe(lookups: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in lookups.items()) or "(no filter)"
+
+
+def _attribute_matches(actual: Any, wanted: Any) -> bool:
+    if isinstance(wanted, (list, tuple, set, frozenset)) and not isinstance(actual, (list, tuple)):
+        return any(_attribute_matches(actual, w) for w in wanted)
+    if isinstance(actual, str) or isinstance(wanted, str):
+        return str(actual) == str(wanted) if actual is not None else wanted is None
+    return bool(actual == wanted)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    # None sorts first and mixed types never raise.
+    if value is None:
+        return (0, "")
+    if isinstance(value, (int, float)):
+        return (1, value)
+    return (2, str(value))
+
+
+def encode_choice(name: str, choices: Sequence[str]) -> Encoder:
+    """Build an encoder for a lookup taking one or several values from ``choices``."""
+
+    def encode(value: Any) -> dict[str, str]:
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, (list, tuple, set, frozenset)) or not values:
+            raise ValidationError(f"{name}: expected one of {', '.join(choices)} or a list of them")
+        texts = []
+        for item in values:
+            text = getattr(item, "value", item)
+            if not isinstance(text, str) or text not in choices:
+                raise ValidationError(f"{name}: {item!r} is not one of {', '.join(choices)}")
+            texts.append(text)
+        return {name: ",".join(texts)}
+
+    return encode
+
+
+def encode_text(param: str, argument: str) -> Encoder:
+    """Build an encoder for a lookup taking one non-empty string."""
+
+    def encode(value: Any) -> dict[str, str]:
+        if not isinstance(value, str) or not value:
+            raise ValidationError(f"{argument}: expected a non-empty string, got {value!r}")
+        return {param: value}
+
+    return encode

@@ -1,0 +1,416 @@
+"""Datasets: the `Dataset` resource, its relations, and the root `DatasetManager`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
+
+import attrs
+
+from segments_orm._urls import split_dataset_identifier
+from segments_orm.base import Manager, Resource, field, lookup, mutable_field, resource
+from segments_orm.enums import Category, TaskType
+from segments_orm.exceptions import ValidationError
+from segments_orm.query import FilterSchema, QuerySet
+from segments_orm.resources import _attributes
+from segments_orm.resources._checks import (
+    check_bool,
+    check_category,
+    check_choice,
+    check_int,
+    check_mapping,
+    check_name,
+    check_optional_bool,
+    check_text,
+)
+
+if TYPE_CHECKING:
+    from segments_orm.resources.collaborator import CollaboratorManager
+    from segments_orm.resources.issue import DatasetIssueManager
+    from segments_orm.resources.label import DatasetLabelManager
+    from segments_orm.resources.labelset import LabelsetManager
+    from segments_orm.resources.release import ReleaseManager
+    from segments_orm.resources.sample import SampleManager
+    from segments_orm.resources.workunit import WorkunitManager
+
+__all__ = ["Dataset", "DatasetManager", "Owner"]
+
+# The task attributes the platform's client sends when none are given (WIRE.md 9).
+DEFAULT_TASK_ATTRIBUTES: dict[str, Any] = {
+    "format_version": "0.1",
+    "categories": [{"name": "object", "id": 1}],
+}
+
+
+@attrs.define(slots=True, kw_only=True)
+class Owner:
+    """The owner of a dataset, as the dataset reports it."""
+
+    username: Optional[str] = None
+    created_at: Optional[dt.datetime] = None
+    email: Optional[str] = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    def __str__(self) -> str:
+        return self.username or ""
+
+
+@resource
+class Dataset(Resource):
+    """A dataset: samples to label, with a task type, categories and collaborators.
+
+    Get one with ``client.datasets.get("owner/name")``; create one with
+    ``client.datasets.create(...)``. Its relations are managers:
+    ``samples``, ``labelsets``, ``releases``, ``issues``, ``collaborators``, ``workunits``.
+    """
+
+    name: Optional[str] = field(read_only=True)
+    full_name: Optional[str] = field(read_only=True)
+    description: Optional[str] = field()
+    task_type: Union[TaskType, str, None] = field(show=True)
+    _task_attributes: Any = mutable_field(wire="task_attributes")
+    category: Union[Category, str, None] = field()
+    public: Optional[bool] = field()
+    archived: Optional[bool] = field()
+    owner: Optional[Owner] = field(read_only=True)
+    created_at: Optional[dt.datetime] = field(read_only=True)
+    cloned_from: Optional[str] = field(read_only=True)
+    readme: Optional[str] = field()
+    _metadata: Optional[dict[str, Any]] = mutable_field(wire="metadata")
+    label_stats: Optional[dict[str, Any]] = field(read_only=True)
+    samples_count: Union[int, str, None] = field(read_only=True, show="samples")
+    collaborators_count: Optional[int] = field(read_only=True)
+    # The wire's "labelsets" summary; ``labelsets`` is the manager.
+    labelset_summaries: Optional[list[Any]] = field(wire="labelsets", read_only=True)
+    role: Optional[str] = field(read_only=True)
+    labeling_inactivity_timeout_seconds: Optional[int] = field()
+    enable_ratings: Optional[bool] = field()
+    enable_skip_labeling: Optional[bool] = field()
+    enable_skip_reviewing: Optional[bool] = field()
+    enable_save_button: Optional[bool] = field()
+    enable_label_status_verified: Optional[bool] = field()
+    enable_same_dimensions_track_constraint: Optional[bool] = field()
+    enable_3d_region_of_interest: Optional[bool] = field()
+    enable_3d_cuboid_rotation: Optional[bool] = field()
+    enable_confirm_on_submit: Optional[bool] = field()
+    enable_interpolation: Optional[bool] = field()
+    use_timestamps_for_interpolation: Optional[bool] = field()
+    enable_object_linking: Optional[bool] = field()
+    enable_object_link_category_restrictions: Optional[bool] = field()
+    enable_extrapolation: Optional[bool] = field()
+    noncollaborator_can_label: Optional[bool] = field()
+    noncollaborator_can_review: Optional[bool] = field()
+    insights_urls: Optional[dict[str, str]] = field(read_only=True)
+    _region_of_interest: Optional[dict[str, Any]] = mutable_field(wire="region_of_interest")
+
+    _path: ClassVar[str] = "datasets/{owner}/{name}/"
+
+    # Typed declarations of the properties added by @resource, for type checkers.
+    if TYPE_CHECKING:
+        task_attributes: Any
+        metadata: dict[str, Any]
+        region_of_interest: Optional[dict[str, Any]]
+
+    def _identity(self) -> tuple[Any, ...]:
+        return (self.full_name,)
+
+    def _url_params(self) -> dict[str, str]:
+        owner, name = split_dataset_identifier(self.full_name, "full_name")
+        return {"owner": owner, "name": name}
+
+    def _load_field(self, public: str, value: Any) -> Any:
+        if public == "task_attributes":
+            return _attributes.load_task_attributes(value)
+        return value
+
+    def _wire_value(self, public: str, value: Any) -> Any:
+        if public == "task_attributes":
+            return _attributes.dump(value)
+        return super()._wire_value(public, value)
+
+    def _dump_field(self, public: str, value: Any) -> Any:
+        if public == "task_attributes" and value is not None:
+            return _attributes.prepare_task_attributes(value)
+        if public == "category" and value is not None:
+            return check_category(value, "category")
+        if public == "task_type" and value is not None:
+            return check_choice(value, TaskType, "task_type")
+        return super()._dump_field(public, value)
+
+    # -- relations (no request until used) ---------------------------------------------
+
+    def _manager(self, name: str) -> Any:
+        return lookup(name)(self.client, self._url_params(), {"dataset": self})
+
+    @property
+    def samples(self) -> SampleManager:
+        """The samples of this dataset (a manager: filter, create, bulk_create, ...)."""
+        return self._manager("SampleManager")  # type: ignore[no-any-return]
+
+    @property
+    def labelsets(self) -> LabelsetManager:
+        """The labelsets of this dataset."""
+        return self._manager("LabelsetManager")  # type: ignore[no-any-return]
+
+    @property
+    def labels(self) -> DatasetLabelManager:
+        """Label writes across this dataset's samples (``bulk_set``)."""
+        return self._manager("DatasetLabelManager")  # type: ignore[no-any-return]
+
+    @property
+    def releases(self) -> ReleaseManager:
+        """The releases of this dataset."""
+        return self._manager("ReleaseManager")  # type: ignore[no-any-return]
+
+    @property
+    def issues(self) -> DatasetIssueManager:
+        """The issues of this dataset's samples."""
+        return self._manager("DatasetIssueManager")  # type: ignore[no-any-return]
+
+    @property
+    def collaborators(self) -> CollaboratorManager:
+        """The collaborators of this dataset: add, get, remove."""
+        return self._manager("CollaboratorManager")  # type: ignore[no-any-return]
+
+    @property
+    def workunits(self) -> WorkunitManager:
+        """The work units (labeling and reviewing sessions) of this dataset."""
+        return self._manager("WorkunitManager")  # type: ignore[no-any-return]
+
+    @property
+    def owner_name(self) -> str:
+        """The owner's username, from the full name (no request)."""
+        return self._url_params()["owner"]
+
+    def category_ids(self) -> Optional[frozenset[int]]:
+        """Return the ids of this dataset's categories, or None when not loaded."""
+        if self._task_attributes is None:
+            return None
+        return _attributes.category_ids(self._task_attributes)
+
+    def ensure_loaded(self) -> Dataset:
+        """Fetch this dataset if it is a shell (``get(..., lazy=True)``); else do nothing.
+
+        Network: one request for a shell, none otherwise.
+        """
+        if self.created_at is None and self.task_type is None:
+            self.refresh()
+        return self
+
+    def clone(
+        self,
+        new_name: Optional[str] = None,
+        new_task_type: Union[TaskType, str, None] = None,
+        new_public: Optional[bool] = None,
+        organization: Optional[str] = None,
+        clone_labels: bool = False,
+    ) -> Dataset:
+        """Copy this dataset's samples (and labels, if asked) into a new dataset.
+
+        Network: one request.
+
+        Args:
+            new_name: The clone's name; ``"<name>-clone"`` by default.
+            new_task_type: The clone's task type; the original's by default.
+            new_public: The clone's visibility; private by default.
+            organization: Put the clone in this organization instead of your account.
+            clone_labels: Copy the labels too.
+
+        Returns:
+            The new dataset.
+        """
+        body: dict[str, Any] = {
+            "name": check_name(new_name, "new_name")
+            if new_name is not None
+            else f"{self._url_params()['name']}-clone"
+        }
+        if new_task_type is not None:
+            body["task_type"] = check_choice(new_task_type, TaskType, "new_task_type")
+        if new_public is not None:
+            body["public"] = check_bool(new_public, "new_public")
+        if organization is not None:
+            body["owner"] = check_name(organization, "organization")
+        body["clone_labels"] = check_bool(clone_labels, "clone_labels")
+        data = self._request("POST", "datasets/{owner}/{name}/clone/", json_body=body)
+        return Dataset._from_wire(self.client, data)
+
+    def _repr_label(self) -> str:
+        return self.full_name or "(new)"
+
+
+_DATASET_SCHEMA = FilterSchema(paged=True)
+_OWNER_SCHEMA = FilterSchema(paged=True)
+
+
+class DatasetManager(Manager[Dataset]):
+    """The datasets you can see: iterate, filter by owner, get, create."""
+
+    model = Dataset
+    list_path = "user/datasets/"
+    schema = _DATASET_SCHEMA
+    item_name = "datasets"
+
+    def filter(self, **lookups: Any) -> QuerySet[Dataset]:
+        """Return the datasets of one user or organization (``owner="jane"``).
+
+        Raises:
+            ValidationError: A lookup other than ``owner``, or an invalid owner.
+        """
+        unknown = sorted(set(lookups) - {"owner"})
+        if unknown:
+            raise ValidationError(
+                f"Unsupported filter {', '.join(unknown)} for datasets; supported: owner"
+            )
+        if "owner" not in lookups:
+            return self.all()
+        owner = check_name(lookups["owner"], "owner")
+        return _OwnerDatasetManager(self._client, {"owner": owner}).all()
+
+    def get(self, identifier: str, *, lazy: bool = False) -> Dataset:
+        """Get a dataset by ``"owner/name"``.
+
+        Network: one request, or none with ``lazy=True``.
+
+        Args:
+            identifier: The dataset's full name, ``"owner/name"``.
+            lazy: Return a shell that knows only its name: its relations and
+                ``delete()`` work without fetching it; ``refresh()`` loads it.
+
+        Raises:
+            ValidationError: The identifier is not ``"owner/name"``.
+            NotFoundError: There is no such dataset, or it is private to others.
+        """
+        owner, name = split_dataset_identifier(identifier)
+        if lazy:
+            return Dataset._from_wire(self._client, {"name": name, "full_name": f"{owner}/{name}"})
+        data = self._request("GET", Dataset._path, params={"owner": owner, "name": name})
+        return Dataset._from_wire(self._client, data)
+
+    def create(
+        self,
+        name: str,
+        description: str = "",
+        task_type: Union[TaskType, str] = TaskType.SEGMENTATION_BITMAP,
+        task_attributes: Any = None,
+        category: Union[Category, str] = Category.OTHER,
+        public: bool = False,
+        readme: str = "",
+        metadata: Optional[dict[str, Any]] = None,
+        labeling_inactivity_timeout_seconds: int = 300,
+        enable_skip_labeling: bool = True,
+        enable_skip_reviewing: bool = False,
+        enable_ratings: bool = False,
+        enable_interpolation: bool = True,
+        enable_same_dimensions_track_constraint: bool = False,
+        enable_save_button: bool = False,
+        enable_label_status_verified: bool = False,
+        enable_3d_cuboid_rotation: bool = False,
+        enable_3d_region_of_interest: bool = False,
+        enable_confirm_on_submit: bool = False,
+        archived: bool = False,
+        region_of_interest: Optional[dict[str, Any]] = None,
+        enable_object_linking: Optional[bool] = None,
+        enable_object_link_category_restrictions: Optional[bool] = None,
+        enable_extrapolation: Optional[bool] = None,
+        organization: Optional[str] = None,
+    ) -> Dataset:
+        """Create a dataset in your account, or in ``organization``.
+
+        Network: one request.
+
+        Args:
+            name: The dataset's name (unique per owner).
+            description: A one-line description.
+            task_type: What is labeled (`TaskType`); decides the attribute models.
+            task_attributes: Categories and attribute definitions, as a dict or
+                `segments_orm.types.TaskAttributes`; one category ``object`` by default.
+            category: The dataset category (`Category`, or ``"custom-..."``).
+            public: Whether everyone can see it.
+            readme: Markdown shown on the dataset's page.
+            metadata: Any JSON object.
+            labeling_inactivity_timeout_seconds: Idle seconds before a labeler counts as
+                inactive (timing metrics only).
+            enable_skip_labeling: Show the skip button when labeling.
+            enable_skip_reviewing: Show the skip button when reviewing.
+            enable_ratings: Enable star ratings of labels.
+            enable_interpolation: Interpolate labels in sequences.
+            enable_same_dimensions_track_constraint: Keep a cuboid track's dimensions.
+            enable_save_button: Show a save button for unfinished work.
+            enable_label_status_verified: Add the "Verified" label status.
+            enable_3d_cuboid_rotation: Allow pitch and roll on cuboids.
+            enable_3d_region_of_interest: Enable a 3D region of interest.
+            enable_confirm_on_submit: Ask for confirmation when submitting.
+            archived: Create it archived.
+            region_of_interest: The 3D region of interest.
+            enable_object_linking: Allow linking objects (server default when None).
+            enable_object_link_category_restrictions: Restrict links by category.
+            enable_extrapolation: Enable extrapolation in sequences.
+            organization: Create it in this organization.
+
+        Raises:
+            ValidationError: An argument is invalid (checked before sending).
+            AlreadyExistsError: You already have a dataset with this name.
+        """
+        body: dict[str, Any] = {
+            "name": check_name(name, "name"),
+            "description": check_text(description, "description"),
+            "task_type": check_choice(task_type, TaskType, "task_type"),
+            "task_attributes": _attributes.prepare_task_attributes(
+                DEFAULT_TASK_ATTRIBUTES if task_attributes is None else task_attributes
+            ),
+            "category": check_category(category, "category"),
+            "public": check_bool(public, "public"),
+            "readme": check_text(readme, "readme"),
+            "labeling_inactivity_timeout_seconds": check_int(
+                labeling_inactivity_timeout_seconds,
+                "labeling_inactivity_timeout_seconds",
+                minimum=0,
+            ),
+        }
+        flags = {
+            "enable_skip_labeling": enable_skip_labeling,
+            "enable_skip_reviewing": enable_skip_reviewing,
+            "enable_ratings": enable_ratings,
+            "enable_interpolation": enable_interpolation,
+            "enable_same_dimensions_track_constraint": enable_same_dimensions_track_constraint,
+            "enable_save_button": enable_save_button,
+            "enable_label_status_verified": enable_label_status_verified,
+            "enable_3d_cuboid_rotation": enable_3d_cuboid_rotation,
+            "enable_3d_region_of_interest": enable_3d_region_of_interest,
+            "enable_confirm_on_submit": enable_confirm_on_submit,
+            "archived": archived,
+        }
+        for key, value in flags.items():
+            body[key] = check_bool(value, key)
+        # A legacy key the platform's client always sends (WIRE.md 3.1, 15.20).
+        body["data_type"] = "IMAGE"
+        if metadata:
+            body["metadata"] = check_mapping(metadata, "metadata")
+        if region_of_interest is not None:
+            body["region_of_interest"] = check_mapping(region_of_interest, "region_of_interest")
+        optional_flags = {
+            "enable_object_linking": enable_object_linking,
+            "enable_object_link_category_restrictions": enable_object_link_category_restrictions,
+            "enable_extrapolation": enable_extrapolation,
+        }
+        for key, flag in optional_flags.items():
+            checked = check_optional_bool(flag, key)
+            if checked is not None:
+                body[key] = checked
+        if organization is None:
+            data = self._request("POST", "user/datasets/", json_body=body)
+        else:
+            org = check_name(organization, "organization")
+            data = self._request(
+                "POST", "organizations/{org}/datasets/", params={"org": org}, json_body=body
+            )
+        return Dataset._from_wire(self._client, data)
+
+
+class _OwnerDatasetManager(Manager[Dataset]):
+    """The datasets of one user or organization (``client.datasets.filter(owner=...)``)."""
+
+    model = Dataset
+    list_path = "users/{owner}/datasets/"
+    schema = _OWNER_SCHEMA
+    item_name = "datasets"

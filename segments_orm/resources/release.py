@@ -1,0 +1,184 @@
+"""Releases: frozen snapshots of a dataset's labels, built by the server in the background."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Optional, Union
+
+from segments_orm._concurrency import Progress
+from segments_orm.base import Manager, Resource, field, resource
+from segments_orm.enums import ReleaseStatus
+from segments_orm.exceptions import NetworkError, SegmentsError, TimeoutError, ValidationError
+from segments_orm.query import FilterSchema
+from segments_orm.resources._checks import check_name, check_text
+from segments_orm.resources._dataset_child import dataset_params, parent_dataset
+
+__all__ = ["Release", "ReleaseFailedError", "ReleaseManager"]
+
+
+class ReleaseFailedError(SegmentsError):
+    """The server could not build the release (its status is FAILED)."""
+
+
+@resource
+class Release(Resource):
+    """A release of a dataset. Identified by (dataset, name).
+
+    Right after creation its status is PENDING; `wait` polls until it is SUCCEEDED,
+    then `download` fetches the release file.
+    """
+
+    uuid: Optional[str] = field(read_only=True)
+    name: Optional[str] = field(read_only=True)
+    description: Optional[str] = field()
+    release_type: Optional[str] = field(read_only=True)
+    status: Union[ReleaseStatus, str, None] = field(read_only=True, show=True)
+    attributes: Optional[dict[str, Any]] = field(read_only=True)
+    created_at: Optional[dt.datetime] = field(read_only=True)
+    samples_count: Optional[int] = field(read_only=True)
+
+    _path: ClassVar[str] = "datasets/{owner}/{name}/releases/{release}/"
+
+    def _identity(self) -> tuple[Any, ...]:
+        dataset = (self._context or {}).get("dataset")
+        return (dataset.full_name if dataset is not None else None, self.name)
+
+    def _repr_label(self) -> str:
+        return repr(self.name)
+
+    def _url_params(self) -> dict[str, str]:
+        return {**dataset_params(self._context), "release": check_name(self.name, "name")}
+
+    @property
+    def dataset(self) -> Any:
+        """The dataset this release belongs to."""
+        return parent_dataset(self._context)
+
+    @property
+    def url(self) -> Optional[str]:
+        """The release file's URL, once the release has SUCCEEDED."""
+        value = (self.attributes or {}).get("url")
+        return value if isinstance(value, str) else None
+
+    def wait(
+        self,
+        timeout: float = 600,
+        poll: float = 1.0,
+        *,
+        progress: Optional[bool] = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> Release:
+        """Poll until the release is built, within ``timeout`` seconds.
+
+        Polling starts at ``poll`` seconds and backs off to 5 seconds (the platform's
+        advice), never past the deadline.
+
+        Network: one request per poll.
+
+        Raises:
+            ReleaseFailedError: The release ended FAILED.
+            TimeoutError: It was still PENDING at the deadline.
+        """
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout >= 0):
+            raise ValidationError(f"timeout: expected seconds >= 0, got {timeout!r}")
+        if not (isinstance(poll, (int, float)) and math.isfinite(poll) and poll > 0):
+            raise ValidationError(f"poll: expected seconds > 0, got {poll!r}")
+        deadline = clock() + timeout
+        interval = float(poll)
+        bar = Progress(1, f"release {self.name}", progress)
+        try:
+            while True:
+                if self.status == ReleaseStatus.SUCCEEDED:
+                    return self
+                if self.status == ReleaseStatus.FAILED:
+                    raise ReleaseFailedError(
+                        f"The release {self.name!r} of {self.dataset.full_name} failed"
+                    )
+                remaining = deadline - clock()
+                if remaining <= 0:
+                    raise TimeoutError(
+                        f"The release {self.name!r} is still {self.status} after {timeout:g} s"
+                    )
+                bar.note(f"{self.status}, next check in {min(interval, remaining):.1f} s")
+                sleep(min(interval, remaining))
+                interval = min(interval * 1.5, 5.0)
+                self.refresh()
+        finally:
+            bar.close()
+
+    def download(self, path: Union[str, Path, None] = None) -> Any:
+        """Fetch the release file (the API key is never sent with it).
+
+        Network: one request.
+
+        Args:
+            path: Write the file there and return the path; by default return the
+                release JSON as a dict.
+
+        Raises:
+            ValidationError: The release is not SUCCEEDED yet (call `wait` first).
+        """
+        url = self.url
+        if self.status != ReleaseStatus.SUCCEEDED or not url:
+            raise ValidationError(
+                f"The release {self.name!r} is {self.status}, not SUCCEEDED: call wait() first"
+            )
+        content = self.client.transport.download(url)
+        if path is not None:
+            target = Path(path)
+            target.write_bytes(content)
+            return target
+        try:
+            return json.loads(content)
+        except ValueError as error:
+            raise NetworkError(f"The release file at {url} is not JSON", error) from None
+
+
+class ReleaseManager(Manager[Release]):
+    """The releases of a dataset: iterate, filter (on the client), get, create."""
+
+    model = Release
+    list_path = "datasets/{owner}/{name}/releases/"
+    schema = FilterSchema(
+        paged=False,
+        attribute_names=frozenset({"name", "status", "description", "release_type"}),
+        orderings=frozenset({"name", "created_at"}),
+    )
+    item_name = "releases"
+
+    def get(self, name: str) -> Release:
+        """Get a release by name.
+
+        Network: one request.
+
+        Raises:
+            NotFoundError: There is no release with this name.
+        """
+        params = {"release": check_name(name, "name")}
+        return self._load(self._request("GET", Release._path, params=params))
+
+    def create(self, name: str, description: str = "") -> Release:
+        """Start building a release of the dataset's current labels.
+
+        Network: one request. The release is PENDING; call ``wait()`` on it. A create
+        whose answer was lost is reconciled by name before sending again.
+
+        Raises:
+            AlreadyExistsError: The dataset has a release with this name.
+        """
+        body = {
+            "name": check_name(name, "name"),
+            "description": check_text(description, "description"),
+        }
+
+        def find() -> Optional[Release]:
+            return next((r for r in self.all().iterator() if r.name == name), None)
+
+        return self._create_reconciled(
+            lambda: self._load(self._request("POST", json_body=body)), find
+        )

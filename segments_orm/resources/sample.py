@@ -1,0 +1,597 @@
+"""Samples: the `Sample` resource, the dataset's `SampleManager`, and bulk work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
+
+import attrs
+
+from segments_orm._concurrency import BulkError, BulkResult, run_bulk
+from segments_orm._converter import structure
+from segments_orm.base import Manager, Resource, field, lookup, mutable_field, resource
+from segments_orm.enums import LabelStatus
+from segments_orm.exceptions import SegmentsError, ValidationError
+from segments_orm.query import FilterSchema, Lookup, QuerySet, encode_choice, encode_text
+from segments_orm.resources import _attributes
+from segments_orm.resources._checks import (
+    check_int,
+    check_mapping,
+    check_name,
+    check_number,
+    check_optional_name,
+    check_text,
+)
+
+if TYPE_CHECKING:
+    from segments_orm.resources.dataset import Dataset
+    from segments_orm.resources.issue import SampleIssueManager
+    from segments_orm.resources.label import Label, LabelManager
+
+__all__ = ["LabelSummary", "Sample", "SampleLookup", "SampleManager", "SampleQuerySet"]
+
+BULK_DELETE_LIMIT = 1000  # uuids per request, the platform's cap (WIRE.md 3.5)
+DEFAULT_BATCH_SIZE = 500
+
+
+@attrs.define(slots=True, kw_only=True)
+class LabelSummary:
+    """The label summary a sample listing includes with ``include_label(labelset)``."""
+
+    label_status: Union[LabelStatus, str, None] = None
+    score: Optional[float] = None
+    updated_at: Optional[dt.datetime] = None
+    created_by: Optional[str] = None
+    reviewed_by: Optional[str] = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+
+@resource
+class Sample(Resource):
+    """One item to label: an image, a sequence, a point cloud, or several sensors.
+
+    Relations: ``dataset`` (no request when known), ``labels`` and ``issues`` (managers),
+    and ``label``, the label a query included with ``include_label``.
+    """
+
+    uuid: Optional[str] = field(read_only=True)
+    name: Optional[str] = field()
+    _attributes: Any = mutable_field(wire="attributes")
+    _metadata: Optional[dict[str, Any]] = mutable_field(wire="metadata")
+    priority: Optional[float] = field()
+    readme: Optional[str] = field()
+    assigned_labeler: Optional[str] = field()
+    assigned_reviewer: Optional[str] = field()
+    created_at: Optional[dt.datetime] = field(read_only=True)
+    created_by: Optional[str] = field(read_only=True)
+    dataset_full_name: Optional[str] = field(read_only=True)
+    # The raw label of a query's include_label; the ``label`` property structures it.
+    _label: Any = field(wire="label", read_only=True)
+    # (``label`` is a property below; shown in the repr via _repr_label when present.)
+    # The wire's "issues" list; ``issues`` is the manager.
+    embedded_issues: Optional[list[Any]] = field(wire="issues", read_only=True)
+
+    _path: ClassVar[str] = "samples/{uuid}/"
+    _patch_gzip: ClassVar[bool] = True  # as the platform does for update_sample (WIRE 1.3)
+
+    if TYPE_CHECKING:
+        attributes: Any
+        metadata: dict[str, Any]
+
+    def _identity(self) -> tuple[Any, ...]:
+        return (self.uuid,)
+
+    def _repr_label(self) -> str:
+        return f"{self.name!r}" if self.name is not None else str(self.uuid)
+
+    def _url_params(self) -> dict[str, str]:
+        return {"uuid": check_name(self.uuid, "uuid")}
+
+    # -- typed attributes --------------------------------------------------------------
+
+    def _known_task_type(self) -> Optional[str]:
+        dataset = (self._context or {}).get("dataset")
+        if dataset is not None and dataset.task_type:
+            return str(dataset.task_type)
+        return None
+
+    def _load_field(self, public: str, value: Any) -> Any:
+        if public == "attributes":
+            return _attributes.load_sample(self._known_task_type(), value)
+        return value
+
+    def _wire_value(self, public: str, value: Any) -> Any:
+        if public == "attributes":
+            return _attributes.dump(value)
+        return super()._wire_value(public, value)
+
+    def _dump_field(self, public: str, value: Any) -> Any:
+        if public == "attributes":
+            return _attributes.prepare_sample(self._task_info()[0], value)
+        if public == "metadata":
+            return check_mapping(value, "metadata")
+        if public == "name":
+            return check_name(value, "name")
+        if public == "priority":
+            return check_number(value, "priority")
+        if public in ("assigned_labeler", "assigned_reviewer"):
+            # An explicit None unassigns (sent as null, WIRE.md 3.5).
+            return check_optional_name(value, public)
+        return super()._dump_field(public, value)
+
+    # -- relations ---------------------------------------------------------------------
+
+    @property
+    def dataset(self) -> Dataset:
+        """The dataset of this sample: the one it was listed from, or a lazy shell.
+
+        Network: none (a shell fetches itself only when you ask it for more).
+        """
+        known = (self._context or {}).get("dataset")
+        if known is not None and (
+            self.dataset_full_name is None or known.full_name == self.dataset_full_name
+        ):
+            return known  # type: ignore[no-any-return]
+        if self.dataset_full_name is None:
+            # Only an unsaved sample has neither; the API always sends the full name.
+            raise ValidationError("This sample does not know its dataset (it was never saved)")
+        return self.client._dataset_shell(self.dataset_full_name)
+
+    def _task_info(self) -> tuple[Optional[str], Optional[frozenset[int]]]:
+        """Return the dataset's task type and category ids, fetching a shell once."""
+        try:
+            dataset = self.dataset.ensure_loaded()
+        except ValidationError:
+            return None, None
+        task_type = str(dataset.task_type) if dataset.task_type else None
+        return task_type, dataset.category_ids()
+
+    @property
+    def labels(self) -> LabelManager:
+        """The labels of this sample, one per labelset: get, create."""
+        return lookup("LabelManager")(  # type: ignore[no-any-return]
+            self.client, {"sample_uuid": self._url_params()["uuid"]}, {"sample": self}
+        )
+
+    @property
+    def issues(self) -> SampleIssueManager:
+        """The issues of this sample: create, and list (from the dataset's issues)."""
+        return lookup("SampleIssueManager")(  # type: ignore[no-any-return]
+            self.client, {"uuid": self._url_params()["uuid"]}, {"sample": self}
+        )
+
+    @property
+    def label(self) -> Union[Label, LabelSummary, None]:
+        """The label a query included (``include_label``): full, or a summary."""
+        raw = self._label
+        if not isinstance(raw, Mapping):
+            return None
+        if "sample_uuid" in raw or "attributes" in raw:
+            label: Label = lookup("Label")._from_wire(self._client, raw, {"sample": self})
+            return label
+        return structure(raw, LabelSummary)
+
+    def _create(self) -> None:
+        dataset = (self._context or {}).get("dataset")
+        if dataset is None:
+            raise ValidationError("A new Sample is created with dataset.samples.create(...)")
+        created = dataset.samples.create(
+            self.name,
+            self._attributes,
+            metadata=self._metadata,
+            priority=self.priority or 0,
+            assigned_labeler=self.assigned_labeler,
+            assigned_reviewer=self.assigned_reviewer,
+        )
+        self._adopt(created)
+
+
+_LABEL_STATUSES = LabelStatus.values()
+
+
+def _encode_metadata(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not value:
+        raise ValidationError("metadata: expected a non-empty dict like {'weather': 'sunny'}")
+    pairs = []
+    for key, item in value.items():
+        if not isinstance(key, str) or not key or any(c in key for c in ",:"):
+            raise ValidationError(
+                f"metadata: the key {key!r} must be a non-empty string without ',' or ':' "
+                "(the API's filter syntax is key:value,key:value)"
+            )
+        if isinstance(item, bool):
+            text = "true" if item else "false"
+        elif isinstance(item, (str, int, float)):
+            text = str(item)
+        else:
+            raise ValidationError(f"metadata[{key!r}]: expected a string or a number")
+        if "," in text:
+            raise ValidationError(f"metadata[{key!r}]: a filter value cannot contain ','")
+        pairs.append(f"{key}:{text}")
+    return {"filters": ",".join(pairs)}
+
+
+def _name_equals(sample: Any, wanted: Any) -> bool:
+    return bool(sample.name == wanted)
+
+
+SAMPLE_SCHEMA = FilterSchema(
+    lookups={
+        "name__contains": Lookup(encode_text("name__contains", "name__contains")),
+        # The API only has a substring filter; exactness is checked on the client.
+        "name": Lookup(encode_text("name__contains", "name"), post_filter=_name_equals),
+        "label_status": Lookup(encode_choice("label_status", _LABEL_STATUSES)),
+        "metadata": Lookup(_encode_metadata),
+    },
+    orderings=frozenset({"name", "created_at", "priority", "updated_at", "gt_label__updated_at"}),
+    default_ordering="name",
+    paged=True,
+)
+
+
+class SampleQuerySet(QuerySet[Sample]):
+    """A queryset of samples, with label inclusion and bulk deletion."""
+
+    __slots__ = ()
+
+    def include_label(
+        self, labelset: str = "ground-truth", *, full: bool = False
+    ) -> SampleQuerySet:
+        """Return a queryset whose samples carry their label in ``labelset`` (``sample.label``).
+
+        Args:
+            labelset: The labelset whose label to include.
+            full: Include the full label with its attributes, not just a summary.
+        """
+        check_name(labelset, "labelset")
+        options = {"labelset": labelset}
+        if full:
+            options["include_full_label"] = "1"
+        return self.with_options(**options)  # type: ignore[return-value]
+
+    def delete(self) -> int:
+        """Delete every sample of this queryset, 1000 per request.
+
+        Network: the pages of the query, then one request per 1000 samples.
+
+        Returns:
+            How many samples the server deleted.
+        """
+        uuids = [s.uuid for s in self.iterator() if s.uuid]
+        manager: SampleManager = self._owner
+        return manager.delete_many(uuids)
+
+
+class SampleManager(Manager[Sample]):
+    """The samples of one dataset: filter, get, create, bulk_create, delete."""
+
+    model = Sample
+    list_path = "datasets/{owner}/{name}/samples/"
+    schema = SAMPLE_SCHEMA
+    item_name = "samples"
+    queryset_class = SampleQuerySet
+
+    def all(self) -> SampleQuerySet:
+        """Return a lazy queryset over every sample (ordered by name)."""
+        return super().all()  # type: ignore[return-value]
+
+    def filter(self, **lookups: Any) -> SampleQuerySet:
+        """Return samples matching every lookup (no request yet).
+
+        Lookups: ``name__contains``, ``name`` (exact), ``label_status`` (one or a list of
+        `LabelStatus`), ``metadata`` (a dict of exact values).
+
+        Raises:
+            ValidationError: An unsupported lookup or an invalid value.
+        """
+        return super().filter(**lookups)  # type: ignore[return-value]
+
+    def order_by(self, key: str) -> SampleQuerySet:
+        """Return samples in an order (``-`` prefix to reverse).
+
+        Keys: name, created_at, priority, updated_at, gt_label__updated_at.
+        """
+        return super().order_by(key)  # type: ignore[return-value]
+
+    def include_label(
+        self, labelset: str = "ground-truth", *, full: bool = False
+    ) -> SampleQuerySet:
+        """Return every sample with its label in ``labelset`` (see `SampleQuerySet`)."""
+        return self.all().include_label(labelset, full=full)
+
+    def _dataset(self) -> Dataset:
+        return (self._context or {})["dataset"]  # type: ignore[no-any-return]
+
+    def _task_type(self) -> Optional[str]:
+        dataset = self._dataset().ensure_loaded()
+        return str(dataset.task_type) if dataset.task_type else None
+
+    def _body(
+        self,
+        task_type: Optional[str],
+        name: Any,
+        attributes: Any,
+        metadata: Any = None,
+        priority: Any = 0,
+        assigned_labeler: Any = None,
+        assigned_reviewer: Any = None,
+        readme: Any = "",
+        extra: Optional[Mapping[str, Any]] = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": check_name(name, "name"),
+            "attributes": _attributes.prepare_sample(task_type, attributes),
+            "priority": check_number(priority, "priority"),
+            "readme": check_text(readme, "readme"),
+        }
+        if metadata is not None:
+            body["metadata"] = check_mapping(metadata, "metadata")
+        if assigned_labeler is not None:
+            body["assigned_labeler"] = check_name(assigned_labeler, "assigned_labeler")
+        if assigned_reviewer is not None:
+            body["assigned_reviewer"] = check_name(assigned_reviewer, "assigned_reviewer")
+        for key, value in (extra or {}).items():
+            body.setdefault(key, value)  # keys we do not know are sent, not dropped
+        return body
+
+    def create(
+        self,
+        name: str,
+        attributes: Any,
+        metadata: Optional[dict[str, Any]] = None,
+        priority: float = 0,
+        assigned_labeler: Optional[str] = None,
+        assigned_reviewer: Optional[str] = None,
+        readme: str = "",
+    ) -> Sample:
+        """Create a sample.
+
+        Network: one request (plus one to load the dataset's task type if this dataset
+        is an unloaded shell). A create whose answer was lost is reconciled: the sample
+        is looked up by name before sending again, so there is never a duplicate.
+
+        Args:
+            name: The sample's name, unique in the dataset.
+            attributes: What to label (``{"image": {"url": ...}}`` or a typed model),
+                checked against the dataset's task type.
+            metadata: Any JSON object.
+            priority: Higher is labeled first.
+            assigned_labeler: A username to assign the labeling to.
+            assigned_reviewer: A username to assign the review to.
+            readme: Notes for the labeler.
+
+        Raises:
+            ValidationError: An argument or the attributes are invalid.
+            AlreadyExistsError: The dataset has a sample with this name.
+        """
+        body = self._body(
+            self._task_type(),
+            name,
+            attributes,
+            metadata,
+            priority,
+            assigned_labeler,
+            assigned_reviewer,
+            readme,
+        )
+
+        def post() -> Sample:
+            return self._load(self._request("POST", json_body=body, gzip=True))
+
+        return self._create_reconciled(post, lambda: self.filter(name=name).first())
+
+    def get(self, uuid: str, *, lazy: bool = False) -> Sample:
+        """Get one sample of this dataset by uuid.
+
+        Network: one request, or none with ``lazy=True``.
+        """
+        check_name(uuid, "uuid")
+        if lazy:
+            return self._load({"uuid": uuid, "dataset_full_name": self._dataset().full_name})
+        return self._load(self._request("GET", Sample._path, params={"uuid": uuid}))
+
+    def bulk_create(
+        self,
+        samples: Iterable[Union[Mapping[str, Any], Sample]],
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        *,
+        progress: Optional[bool] = None,
+    ) -> list[Sample]:
+        """Create many samples, ``batch_size`` per request, several requests at a time.
+
+        Every sample is checked before anything is sent. A sample whose name already
+        exists in the dataset is returned unchanged (the API's bulk semantics), so a
+        failed call can simply be run again.
+
+        Network: one request per batch, on up to the client's ``max_workers`` threads.
+
+        Args:
+            samples: Dicts with ``name`` and ``attributes`` (and optionally
+                ``metadata``, ``priority``, ``assigned_labeler``, ...), or unsaved
+                `Sample` objects.
+            batch_size: Samples per request (1 to 1000).
+            progress: Show a progress bar (default: when tqdm is installed and the
+                output is a terminal).
+
+        Returns:
+            The samples, in input order.
+
+        Raises:
+            ValidationError: Any sample is invalid (every problem is listed, with its
+                index); nothing was sent.
+            BulkError: Some batches failed; ``.results`` holds the created samples (None
+                for the failed ones) and ``.errors`` the error of each failed sample.
+        """
+        batch = check_int(batch_size, "batch_size", minimum=1)
+        if batch > 1000:
+            raise ValidationError("batch_size: at most 1000 samples per request")
+        task_type = self._task_type()
+        bodies: list[dict[str, Any]] = []
+        problems: list[str] = []
+        seen: dict[str, int] = {}
+        for index, item in enumerate(samples):
+            try:
+                body = self._bulk_body(task_type, item)
+            except ValidationError as error:
+                problems.extend(f"[{index}].{e}" for e in error.errors)
+                continue
+            if body["name"] in seen:
+                problems.append(
+                    f"[{index}].name: {body['name']!r} is also the name of sample "
+                    f"[{seen[body['name']]}]; names are unique in a dataset"
+                )
+            seen[body["name"]] = index
+            bodies.append(body)
+        if problems:
+            raise ValidationError.from_errors(problems, "Invalid samples, nothing was sent")
+        chunks = [bodies[i : i + batch] for i in range(0, len(bodies), batch)]
+
+        def send(chunk: list[dict[str, Any]]) -> list[Sample]:
+            # Replaying a batch is safe: existing names come back unchanged.
+            data = self._request(
+                "POST", "datasets/{owner}/{name}/samples_bulk/", json_body=chunk, gzip=True
+            )
+            if not isinstance(data, list):
+                raise ValidationError("The server did not answer samples_bulk with a list")
+            by_name = {}
+            for raw in data:
+                sample = self._load(raw)
+                by_name[sample.name] = sample
+            return [by_name[body["name"]] for body in chunk if body["name"] in by_name]
+
+        outcome = run_bulk(
+            send,
+            chunks,
+            max_workers=self._client.max_workers,
+            description="samples",
+            progress=progress,
+            weight=len,
+        )
+        results: list[Optional[Sample]] = []
+        errors: dict[int, SegmentsError] = {}
+        for chunk_index, chunk in enumerate(chunks):
+            created = outcome.results[chunk_index]
+            chunk_error = outcome.errors.get(chunk_index)
+            by_name = {s.name: s for s in created or []}
+            for body in chunk:
+                sample = by_name.get(body["name"])
+                if sample is None:
+                    errors[len(results)] = chunk_error or SegmentsError(
+                        f"The server did not return the sample {body['name']!r}"
+                    )
+                results.append(sample)
+        if errors:
+            raise BulkError.from_result(BulkResult(results, errors), "samples")
+        return [s for s in results if s is not None]
+
+    def _bulk_body(
+        self, task_type: Optional[str], item: Union[Mapping[str, Any], Sample]
+    ) -> dict[str, Any]:
+        if isinstance(item, Sample):
+            item = {
+                "name": item.name,
+                "attributes": item._attributes,
+                "metadata": item._metadata,
+                "priority": item.priority if item.priority is not None else 0,
+                "assigned_labeler": item.assigned_labeler,
+                "assigned_reviewer": item.assigned_reviewer,
+                "readme": item.readme or "",
+            }
+        if not isinstance(item, Mapping):
+            raise ValidationError(f"expected a dict or a Sample, got {type(item).__name__}")
+        known = {
+            "name",
+            "attributes",
+            "metadata",
+            "priority",
+            "assigned_labeler",
+            "assigned_reviewer",
+            "readme",
+        }
+        if "name" not in item or "attributes" not in item:
+            missing = [k for k in ("name", "attributes") if k not in item]
+            raise ValidationError(
+                f"{missing[0]}: required", errors=[f"{m}: required" for m in missing]
+            )
+        return self._body(
+            task_type,
+            item["name"],
+            item["attributes"],
+            item.get("metadata"),
+            item.get("priority", 0),
+            item.get("assigned_labeler"),
+            item.get("assigned_reviewer"),
+            item.get("readme", ""),
+            extra={k: v for k, v in item.items() if k not in known},
+        )
+
+    def delete_many(self, uuids: Sequence[str]) -> int:
+        """Delete samples of this dataset by uuid, 1000 per request.
+
+        Unknown uuids are skipped by the server.
+
+        Network: one request per 1000 uuids.
+
+        Returns:
+            How many samples were deleted.
+        """
+        if isinstance(uuids, str):
+            raise ValidationError("uuids: expected a list of uuids, not one string")
+        checked = [check_name(u, f"uuids[{i}]") for i, u in enumerate(uuids)]
+        deleted = 0
+        for start in range(0, len(checked), BULK_DELETE_LIMIT):
+            chunk = checked[start : start + BULK_DELETE_LIMIT]
+            answer = self._request(
+                "DELETE",
+                "datasets/{owner}/{name}/samples_bulk/",
+                json_body={"uuids": chunk},
+                expect="optional",
+            )
+            if isinstance(answer, dict) and isinstance(answer.get("deleted_count"), int):
+                deleted += answer["deleted_count"]
+        return deleted
+
+
+class SampleLookup:
+    """Samples by uuid, whatever their dataset (``client.samples``)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return "<SampleLookup>"
+
+    def get(
+        self,
+        uuid: str,
+        labelset: Optional[str] = None,
+        signed_urls: bool = False,
+        *,
+        lazy: bool = False,
+    ) -> Sample:
+        """Get a sample by uuid.
+
+        Network: one request, or none with ``lazy=True``.
+
+        Args:
+            uuid: The sample's uuid.
+            labelset: Include the sample's full label in this labelset (``sample.label``).
+            signed_urls: Ask for signed URLs of the sample's files.
+            lazy: Return a shell that knows only its uuid; its ``labels`` and ``delete()``
+                work without fetching it.
+
+        Raises:
+            NotFoundError: There is no such sample, or it is not visible to you.
+        """
+        check_name(uuid, "uuid")
+        if lazy:
+            return Sample._from_wire(self._client, {"uuid": uuid})
+        query: dict[str, str] = {}
+        if labelset is not None:
+            query["labelset"] = check_name(labelset, "labelset")
+        if signed_urls:
+            query["include_signed_urls"] = "1"
+        url = self._client.api_url.endpoint(Sample._path, {"uuid": uuid}, query)
+        data = self._client.transport.request("GET", url)
+        return Sample._from_wire(self._client, data)
