@@ -449,7 +449,7 @@ class Transport:
 
         Network: one request, more when retried.
         """
-        target = URL(str(url))
+        target = _verbatim_url(url)
         if target.scheme not in ("http", "https") or not target.host:
             raise ValidationError(f"url: expected an absolute http(s) URL, got {str(url)!r}")
         result = self.request("GET", target, expect="bytes", timeout=timeout, authenticated=False)
@@ -473,7 +473,7 @@ class Transport:
         Network: one request, more when retried (the upload is idempotent: same key,
         same bytes).
         """
-        target = URL(str(url))
+        target = _verbatim_url(url)
         if target.scheme not in ("http", "https") or not target.host:
             raise ValidationError(f"presigned url: expected an http(s) URL, got {str(url)!r}")
         text_url = str(target)
@@ -497,6 +497,17 @@ class Transport:
                 self._uploads = requests.Session()
                 self._uploads.headers["User-Agent"] = str(self.session.headers["User-Agent"])
             return self._uploads
+
+
+def _verbatim_url(url: Union[str, URL]) -> URL:
+    """Wrap a URL the server issued without re-encoding it.
+
+    Presigned and signed file URLs must go out byte for byte: yarl's default parsing
+    normalises the query (``%2F`` becomes ``/``), which changes what was signed.
+    """
+    if isinstance(url, URL):
+        return url
+    return URL(str(url), encoded=True)
 
 
 def _check_timeout(timeout: Any) -> Union[float, tuple[float, float]]:

@@ -330,3 +330,19 @@ def test_redirects_not_followed_for_writes(
     with pytest.raises(errors.NetworkError):
         transport.request("POST", API, json_body={"a": 1})
     assert len(adapter.sent) == 1
+
+
+def test_file_urls_go_out_byte_for_byte(
+    make_transport: MakeTransport, adapter: FakeAdapter
+) -> None:
+    # A presigned URL is signed as issued: re-encoding its query would change it.
+    signed = (
+        "https://bucket.s3.example/releases/a%20b.json?X-Amz-Credential=AKIA%2F20240107%2Fs3"
+        "&X-Amz-Signature=ab%2Bcd%3D&response-content-disposition=attachment%3B%20x"
+    )
+    transport = make_transport()
+    adapter.reply(200, b"{}")
+    adapter.reply(204)
+    transport.download(signed)
+    transport.post_multipart(signed, {"key": "k"}, "a.bin", b"x")
+    assert [sent.url for sent in adapter.sent] == [signed, signed]
