@@ -116,6 +116,7 @@ def run_bulk(
     description: str = "items",
     progress: Optional[bool] = None,
     weight: Optional[Callable[[T], int]] = None,
+    transport: Any = None,
 ) -> BulkResult[R]:
     """Apply ``function`` to every item on at most ``max_workers`` threads.
 
@@ -129,6 +130,8 @@ def run_bulk(
         description: What the items are, for the progress bar.
         progress: Show a progress bar (None: when tqdm is installed and on a terminal).
         weight: How many steps one item counts for on the bar (a chunk of 500 samples).
+        transport: The transport the items go through; its retry and rate-limit waits
+            are shown on the progress bar.
 
     Returns:
         The results in input order, with the failures by index.
@@ -140,6 +143,12 @@ def run_bulk(
     if not items:
         bar.close()
         return BulkResult(results, errors)
+
+    def show_wait(seconds: float, reason: str) -> None:
+        bar.note(f"waiting {seconds:.1f} s: {reason.split(':')[0][:40]}")
+
+    if transport is not None:
+        transport.add_wait_listener(show_wait)
     pool = concurrent.futures.ThreadPoolExecutor(
         max_workers=max(1, min(max_workers, len(items))), thread_name_prefix="segments-orm-bulk"
     )
@@ -156,5 +165,7 @@ def run_bulk(
         # On an interrupt, queued items are dropped and running ones finish (each is
         # bounded by the transport's timeout and retry budget).
         pool.shutdown(wait=True, cancel_futures=True)
+        if transport is not None:
+            transport.remove_wait_listener(show_wait)
         bar.close()
     return BulkResult(results, errors)

@@ -53,6 +53,8 @@ PROTOCOL_VERSION = "1.33.0"
 Timeout = Union[float, tuple[float, float]]
 _DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
 _NO_BODY: Any = object()
+# Waits at least this long are logged at WARNING rather than INFO.
+_LOUD_WAIT = 5.0
 # RFC 9110: these may be replayed. PATCH is added because every PATCH body this SDK sends
 # sets absolute values (never increments), so replaying one is harmless.
 _REPLAYABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
@@ -276,10 +278,30 @@ class Transport:
         )
         self.requests_sent = 0
         self._count_lock = threading.Lock()
+        self._wait_listeners: list[Callable[[float, str], None]] = []
         self._uploads: Optional[requests.Session] = None
 
     def __repr__(self) -> str:
         return f"<Transport {self.api_url.root}>"
+
+    def add_wait_listener(self, listener: Callable[[float, str], None]) -> None:
+        """Call ``listener(seconds, reason)`` before every retry or rate-limit wait.
+
+        Bulk operations use it to show waits on their progress bar.
+        """
+        self._wait_listeners.append(listener)
+
+    def remove_wait_listener(self, listener: Callable[[float, str], None]) -> None:
+        """Stop calling ``listener``."""
+        if listener in self._wait_listeners:
+            self._wait_listeners.remove(listener)
+
+    def _report_wait(self, seconds: float, reason: str) -> None:
+        # A long wait must never be silent: a notebook user sees WARNING by default.
+        level = logging.WARNING if seconds >= _LOUD_WAIT else logging.INFO
+        logger.log(level, "%s: waiting %.2f s", reason, seconds)
+        for listener in list(self._wait_listeners):
+            listener(seconds, reason)
 
     def close(self) -> None:
         """Close the pooled connections. Safe to call twice."""
@@ -386,14 +408,10 @@ class Transport:
             wait = max(delay, self._gate.remaining())
             if policy.clock() - started + wait > policy.total:
                 raise error
-            logger.info(
-                "Retrying %s %s in %.2f s (attempt %d of %d): %s",
-                method,
-                url,
+            self._report_wait(
                 wait,
-                attempt + 1,
-                policy.max_attempts,
-                _short_reason(error),
+                f"Retrying {method} {url} (attempt {attempt + 1} of {policy.max_attempts}) "
+                f"after {_short_reason(error)}",
             )
             policy.sleep(wait)
 
@@ -406,7 +424,7 @@ class Transport:
                 f"The API asked every request to wait {wait:.1f} s more, past this call's "
                 f"time budget of {self.retry.total:.0f} s."
             )
-        logger.info("Rate limited by the API: waiting %.2f s before the next request", wait)
+        self._report_wait(wait, "Rate limited by the API (429), every request of this client")
         self.retry.sleep(wait)
 
     def _attempt(

@@ -10,7 +10,7 @@ import attrs
 from segments_orm._urls import split_dataset_identifier
 from segments_orm.base import Manager, Resource, field, lookup, mutable_field, resource
 from segments_orm.enums import Category, TaskType
-from segments_orm.exceptions import ValidationError
+from segments_orm.exceptions import NotFoundError, ValidationError
 from segments_orm.query import FilterSchema, QuerySet
 from segments_orm.resources import _attributes
 from segments_orm.resources._checks import (
@@ -347,6 +347,9 @@ class DatasetManager(Manager[Dataset]):
             enable_extrapolation: Enable extrapolation in sequences.
             organization: Create it in this organization.
 
+        A create whose answer was lost (the connection dropped after sending) is
+        reconciled: the dataset is looked up by name before sending again.
+
         Raises:
             ValidationError: An argument is invalid (checked before sending).
             AlreadyExistsError: You already have a dataset with this name.
@@ -398,13 +401,25 @@ class DatasetManager(Manager[Dataset]):
             if checked is not None:
                 body[key] = checked
         if organization is None:
-            data = self._request("POST", "user/datasets/", json_body=body)
+            template, params = "user/datasets/", {}
         else:
-            org = check_name(organization, "organization")
-            data = self._request(
-                "POST", "organizations/{org}/datasets/", params={"org": org}, json_body=body
+            template, params = (
+                "organizations/{org}/datasets/",
+                {"org": check_name(organization, "organization")},
             )
-        return Dataset._from_wire(self._client, data)
+
+        def post() -> Dataset:
+            data = self._request("POST", template, params=params, json_body=body)
+            return Dataset._from_wire(self._client, data)
+
+        def find() -> Optional[Dataset]:
+            owner = organization or self._client.users.me().username
+            try:
+                return self.get(f"{owner}/{name}")
+            except NotFoundError:
+                return None
+
+        return self._create_reconciled(post, find)
 
 
 class _OwnerDatasetManager(Manager[Dataset]):

@@ -250,7 +250,12 @@ class DatasetLabelManager(Manager[Label]):
             return Label._from_wire(client, data)
 
         outcome = run_bulk(
-            put, jobs, max_workers=client.max_workers, description="labels", progress=progress
+            put,
+            jobs,
+            max_workers=client.max_workers,
+            description="labels",
+            progress=progress,
+            transport=client.transport,
         )
         if outcome.errors:
             raise BulkError.from_result(outcome, "labels")

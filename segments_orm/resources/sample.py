@@ -467,6 +467,7 @@ class SampleManager(Manager[Sample]):
             description="samples",
             progress=progress,
             weight=len,
+            transport=self._client.transport,
         )
         results: list[Optional[Sample]] = []
         errors: dict[int, SegmentsError] = {}
