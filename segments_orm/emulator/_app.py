@@ -276,7 +276,7 @@ class Emulator:
 
     def __init__(
         self,
-        db: str = ":memory:",
+        db: Union[str, os.PathLike[str]] = ":memory:",
         *,
         release_delay: float = 0.2,
         seed: Optional[SeedData] = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Optional, Union
 
@@ -50,7 +51,12 @@ def build_parser(prog: str = "segments-orm emulator") -> argparse.ArgumentParser
     parser.add_argument(
         "--db", default=":memory:", help="SQLite file that keeps the state (default: memory)"
     )
-    parser.add_argument("--seed", metavar="FILE", help="JSON file of users and organizations")
+    parser.add_argument(
+        "--seed",
+        metavar="FILE|N",
+        help="JSON file of users and organizations to create; an integer that names no file"
+        " seeds the fault generator instead (like --fault-seed)",
+    )
     parser.add_argument(
         "--release-delay", type=float, default=0.2, help="seconds a release stays PENDING"
     )
@@ -85,6 +91,12 @@ def build_parser(prog: str = "segments-orm emulator") -> argparse.ArgumentParser
 def main(argv: Optional[list[str]] = None) -> int:
     """Run the ``emulator`` command; return the exit status."""
     args = build_parser().parse_args(argv)
+    if args.seed is not None and not os.path.exists(args.seed):
+        try:
+            args.fault_seed, args.seed = int(args.seed), None
+        except ValueError:
+            print(f"error: no seed file {args.seed!r}", file=sys.stderr)
+            return 2
     from segments_orm.emulator import EmulatorServer, Faults
 
     faults = None

@@ -764,13 +764,27 @@ def list_samples(ctx: Ctx) -> Reply:
     return 200, out
 
 
+def _sign_urls(value: Any) -> Any:
+    """Fill the ``signed_url`` of every URL object; the emulator's URLs need no signature."""
+    if isinstance(value, list):
+        return [_sign_urls(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    signed = {key: _sign_urls(item) for key, item in value.items()}
+    if isinstance(signed.get("url"), str) and not signed.get("signed_url"):
+        signed["signed_url"] = signed["url"]
+    return signed
+
+
 def get_sample(ctx: Ctx) -> Reply:
     """GET /samples/{uuid}/, with the full label of ``labelset`` when asked."""
     row, dataset = _sample(ctx, ctx.params["uuid"], "read")
     labelset = ctx.query.get("labelset")
-    if labelset:
+    signed = ctx.query.get("include_signed_urls") in ("1", "true", "True")
+    if labelset and "?" in labelset:
         # segments-ai sends "?labelset=x?include_signed_urls=1" when given both (WIRE.md 3.5).
-        labelset = labelset.split("?", 1)[0]
+        labelset, _, rest = labelset.partition("?")
+        signed = signed or rest.replace(" ", "") in ("include_signed_urls=1",)
     label = None
     if labelset:
         label_row = ctx.tx.one(
@@ -778,7 +792,10 @@ def get_sample(ctx: Ctx) -> Reply:
         )
         if label_row is not None:
             label = label_json(label_row, _task_type(dataset))
-    return 200, sample_json(row, full_name(dataset), label)
+    body = sample_json(row, full_name(dataset), label)
+    if signed:
+        body["attributes"] = _sign_urls(body["attributes"])
+    return 200, body
 
 
 def update_sample(ctx: Ctx) -> Reply:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import threading
 from types import TracebackType
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
@@ -111,7 +112,7 @@ class EmulatorServer:
 
     def __init__(
         self,
-        db: str = ":memory:",
+        db: Union[str, os.PathLike[str]] = ":memory:",
         faults: Optional[Faults] = None,
         host: str = "127.0.0.1",
         port: int = 0,

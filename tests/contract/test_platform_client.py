@@ -10,7 +10,6 @@ import io
 import time
 
 import pytest
-import segments
 from segments.exceptions import (
     AlreadyExistsError,
     AuthenticationError,
@@ -26,13 +25,15 @@ from segments.typing import (
     File,
     Issue,
     Label,
-    LabelSummary,
     Labelset,
+    LabelSummary,
     Release,
     Sample,
     User,
     Workunit,
 )
+
+import segments
 
 IMAGE = {"image": {"url": "https://example.com/violet.jpg"}}
 BBOX = {
@@ -115,7 +116,11 @@ def test_get_user_both_forms(server, client):
 
 def test_add_and_get_dataset(client, dataset):
     assert isinstance(dataset, Dataset)
-    assert (dataset.name, dataset.full_name, dataset.task_type) == ("flowers", "demo/flowers", "vector")
+    assert (dataset.name, dataset.full_name, dataset.task_type) == (
+        "flowers",
+        "demo/flowers",
+        "vector",
+    )
     assert dataset.description == "Flowers."
     assert dataset.owner.username == "demo"
     assert dataset.task_attributes.categories[0].name == "car"
@@ -289,7 +294,11 @@ def test_existing_collaborator_is_a_collaborator_error(server, client, dataset):
 
 def test_add_and_get_sample(client, sample):
     assert isinstance(sample, Sample)
-    assert (sample.name, sample.metadata, sample.created_by) == ("violet.jpg", {"w": "sunny"}, "demo")
+    assert (sample.name, sample.metadata, sample.created_by) == (
+        "violet.jpg",
+        {"w": "sunny"},
+        "demo",
+    )
     assert sample.attributes.image.url == IMAGE["image"]["url"]
     assert sample.dataset_full_name == "demo/flowers"
     fetched = client.get_sample(sample.uuid)
@@ -380,8 +389,18 @@ def garden(client, dataset):
     samples = client.add_samples(
         "demo/flowers",
         [
-            {"name": "rose.jpg", "attributes": IMAGE, "metadata": {"c": "red", "n": 1}, "priority": 3},
-            {"name": "tulip.jpg", "attributes": IMAGE, "metadata": {"c": "red", "n": 2}, "priority": 1},
+            {
+                "name": "rose.jpg",
+                "attributes": IMAGE,
+                "metadata": {"c": "red", "n": 1},
+                "priority": 3,
+            },
+            {
+                "name": "tulip.jpg",
+                "attributes": IMAGE,
+                "metadata": {"c": "red", "n": 2},
+                "priority": 1,
+            },
             {"name": "violet.jpg", "attributes": IMAGE, "metadata": {"c": "blue"}, "priority": 2},
         ],
     )
@@ -517,7 +536,11 @@ def test_get_label_with_ego_transform(client):
 def test_labelsets(client, dataset):
     added = client.add_labelset("demo/flowers", "preds", "Model output.")
     assert isinstance(added, Labelset)
-    assert (added.name, added.description, added.is_groundtruth) == ("preds", "Model output.", False)
+    assert (added.name, added.description, added.is_groundtruth) == (
+        "preds",
+        "Model output.",
+        False,
+    )
     all_sets = client.get_labelsets("demo/flowers")
     assert [ls.name for ls in all_sets] == ["ground-truth", "preds"]
     assert all_sets[0].is_groundtruth is True
@@ -537,7 +560,12 @@ def test_labelsets(client, dataset):
 
 
 def test_issues(client, dataset, sample):
-    anchor = {"type": "location", "frame": 0, "sensor": "Lidar", "location": {"type": "2d", "x": 1.2, "y": 3.5}}
+    anchor = {
+        "type": "location",
+        "frame": 0,
+        "sensor": "Lidar",
+        "location": {"type": "2d", "x": 1.2, "y": 3.5},
+    }
     added = client.add_issue(sample.uuid, "You forgot the car.", anchor=anchor)
     assert isinstance(added, Issue)
     assert (added.description, added.status, added.sample_name) == (

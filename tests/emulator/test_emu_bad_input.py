@@ -22,8 +22,18 @@ def state(server):
     with server.emulator.store.transaction() as tx:
         return {
             table: [tuple(row) for row in tx.all(f"SELECT * FROM {table} ORDER BY rowid")]
-            for table in ("users", "datasets", "samples", "labels", "labelsets", "issues",
-                          "releases", "collaborators", "workunits", "assets")
+            for table in (
+                "users",
+                "datasets",
+                "samples",
+                "labels",
+                "labelsets",
+                "issues",
+                "releases",
+                "collaborators",
+                "workunits",
+                "assets",
+            )
         }
 
 
@@ -86,9 +96,21 @@ WRONG_TYPES = [
     ("POST", "datasets/demo/flowers/clone/", {"clone_labels": "true"}),
     ("POST", "datasets/demo/flowers/collaborators/", {"user": ["x"]}),
     ("POST", "datasets/demo/flowers/samples/", {"name": "b", "attributes": []}),
-    ("POST", "datasets/demo/flowers/samples/", {"name": "b", "attributes": {"image": {}}, "priority": "hi"}),
-    ("POST", "datasets/demo/flowers/samples/", {"name": "b", "attributes": {"image": {}}, "metadata": "m"}),
-    ("POST", "datasets/demo/flowers/samples_bulk/", [{"name": "b", "attributes": {"image": {}}}, 7]),
+    (
+        "POST",
+        "datasets/demo/flowers/samples/",
+        {"name": "b", "attributes": {"image": {}}, "priority": "hi"},
+    ),
+    (
+        "POST",
+        "datasets/demo/flowers/samples/",
+        {"name": "b", "attributes": {"image": {}}, "metadata": "m"},
+    ),
+    (
+        "POST",
+        "datasets/demo/flowers/samples_bulk/",
+        [{"name": "b", "attributes": {"image": {}}}, 7],
+    ),
     ("DELETE", "datasets/demo/flowers/samples_bulk/", {"uuids": "abc"}),
     ("DELETE", "datasets/demo/flowers/samples_bulk/", {"uuids": [1, 2]}),
     ("PATCH", "samples/{uuid}/", {"name": None}),
@@ -104,7 +126,9 @@ WRONG_TYPES = [
 
 
 @pytest.mark.parametrize(("method", "path", "body"), WRONG_TYPES)
-def test_wrong_types_and_unknown_enums_are_field_level_400s(server, api, flowers, method, path, body):
+def test_wrong_types_and_unknown_enums_are_field_level_400s(
+    server, api, flowers, method, path, body
+):
     before = state(server)
     response = api.request(method, path.format(uuid=flowers["uuid"]), json=body)
     assert response.status_code == 400, response.text
@@ -156,12 +180,23 @@ def test_empty_body_counts_as_empty_object(api, flowers):
     assert response.json() == {"name": ["This field is required."]}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
-    max_leaves=8,
-))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(max_size=8),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(st.text(max_size=8), children, max_size=3)
+        ),
+        max_leaves=8,
+    )
+)
 def test_arbitrary_json_never_causes_a_server_error(server, api, flowers, body):
     for method, path in write_routes(flowers["uuid"]):
         response = api.request(method, path, json=body)

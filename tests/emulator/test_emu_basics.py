@@ -121,22 +121,25 @@ def test_json_content_type_on_answers(api):
 def test_admin_interface_validates(server):
     emulator = server.emulator
     key = emulator.add_user("john", "john@x.org")
-    assert key and key != server.api_key
-    with pytest.raises(ValueError):
+    assert key
+    assert key != server.api_key
+    with pytest.raises(ValueError, match="taken"):
         emulator.add_user("john")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid username"):
         emulator.add_user("a/b")
     emulator.add_organization("acme")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no user"):
         emulator.add_member("acme", "nobody", "admin")
-    with pytest.raises(ValueError):
-        emulator.add_member("john", "demo", "admin")  # john is no organization
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no organization"):
+        emulator.add_member("john", "demo", "admin")
+    with pytest.raises(ValueError, match="unknown role"):
         emulator.add_member("acme", "john", "boss")
     second = emulator.issue_api_key("john")
     assert second != key
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no user"):
         emulator.issue_api_key("nobody")
+    with pytest.raises(ValueError, match="already registered"):
+        emulator.issue_api_key("john", second)
 
 
 def test_issued_keys_all_authenticate(server, keyed):

@@ -129,8 +129,15 @@ def snapshot(server):
     with server.emulator.store.transaction() as tx:
         return {
             table: tx.all(f"SELECT * FROM {table}")
-            for table in ("datasets", "samples", "labels", "labelsets", "issues", "releases",
-                          "collaborators")
+            for table in (
+                "datasets",
+                "samples",
+                "labels",
+                "labelsets",
+                "issues",
+                "releases",
+                "collaborators",
+            )
         }
 
 
@@ -143,7 +150,11 @@ def test_permission_matrix(server, world, role, action):
     responses = perform(action, caller, dataset, sample_uuid, issue_uuid)
     for response in responses:
         if allowed:
-            assert response.status_code < 300, (response.request.method, response.url, response.text)
+            assert response.status_code < 300, (
+                response.request.method,
+                response.url,
+                response.text,
+            )
         else:
             expected = DENIED.get(role, 403)
             assert response.status_code == expected, (response.request.method, response.url)

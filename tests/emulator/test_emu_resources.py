@@ -113,7 +113,9 @@ def test_percent_encoded_release_names_round_trip(api, flowers, name):
 
 def test_collaborator_lifecycle(api, user_api, flowers):
     user_api("john")
-    added = api.post(f"datasets/{flowers}/collaborators/", json={"user": "john", "role": "reviewer"})
+    added = api.post(
+        f"datasets/{flowers}/collaborators/", json={"user": "john", "role": "reviewer"}
+    )
     assert added.status_code == 201
     body = added.json()
     assert body["role"] == "reviewer"
@@ -227,7 +229,11 @@ def test_release_is_pending_then_succeeds_and_serves_the_release_file(api, anony
     assert content["name"] == "v1.0"
     assert content["description"] == "d"
     dataset = content["dataset"]
-    assert (dataset["name"], dataset["owner"], dataset["task_type"]) == ("flowers", "demo", "vector")
+    assert (dataset["name"], dataset["owner"], dataset["task_type"]) == (
+        "flowers",
+        "demo",
+        "vector",
+    )
     assert dataset["task_attributes"]["categories"]
     assert [ls["name"] for ls in dataset["labelsets"]] == ["ground-truth", "preds"]
     assert [s["name"] for s in dataset["samples"]] == ["violet.jpg"]
@@ -291,7 +297,8 @@ def test_asset_upload_flow(api, anonymous):
     assert set(AWS_FIELDS) <= set(fields)
     assert "x-amz-security-token" in fields
     assert fields["Content-Type"] == "image/jpeg"
-    assert fields["key"].startswith("assets/demo/") and fields["key"].endswith(".jpg")
+    assert fields["key"].startswith("assets/demo/")
+    assert fields["key"].endswith(".jpg")
     assert presigned["url"].startswith(api.url)
     # Like segments-ai: only the eight fields, then the file; no auth (WIRE.md 12).
     data = {name: fields[name] for name in AWS_FIELDS}
@@ -320,8 +327,12 @@ def test_asset_upload_checks_the_issued_fields(api):
     file = api.post("assets/", json={"filename": "x.png"}).json()
     fields = dict(file["presignedPostFields"]["fields"])
     url = file["presignedPostFields"]["url"]
-    for name, value in [("x-amz-signature", "forged"), ("Content-Type", "text/html"),
-                        ("x-amz-security-token", "stolen"), ("key", "assets/demo/other.png")]:
+    for name, value in [
+        ("x-amz-signature", "forged"),
+        ("Content-Type", "text/html"),
+        ("x-amz-security-token", "stolen"),
+        ("key", "assets/demo/other.png"),
+    ]:
         tampered = {**fields, name: value}
         response = requests.post(url, data=tampered, files={"file": b"x"}, timeout=10)
         assert response.status_code == 403, name

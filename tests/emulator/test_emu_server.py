@@ -102,7 +102,9 @@ def test_state_survives_a_restart_with_a_file_database(tmp_path):
         key = first.api_key
         john_key = first.emulator.add_user("john")
         headers = {"Authorization": f"APIKey {key}"}
-        requests.post(f"{first.url}user/datasets/", json={"name": "kept"}, headers=headers, timeout=10)
+        requests.post(
+            f"{first.url}user/datasets/", json={"name": "kept"}, headers=headers, timeout=10
+        )
         sample = requests.post(
             f"{first.url}datasets/demo/kept/samples/",
             json={"name": "a", "attributes": {"image": {"url": "u"}}},
@@ -112,9 +114,13 @@ def test_state_survives_a_restart_with_a_file_database(tmp_path):
     with EmulatorServer(db=db) as second:
         assert second.api_key == key
         headers = {"Authorization": f"APIKey {key}"}
-        fetched = requests.get(f"{second.url}samples/{sample['uuid']}/", headers=headers, timeout=10)
+        fetched = requests.get(
+            f"{second.url}samples/{sample['uuid']}/", headers=headers, timeout=10
+        )
         assert fetched.json()["name"] == "a"
-        me = requests.get(f"{second.url}user", headers={"Authorization": f"APIKey {john_key}"}, timeout=10)
+        me = requests.get(
+            f"{second.url}user", headers={"Authorization": f"APIKey {john_key}"}, timeout=10
+        )
         assert me.json()["username"] == "john"
 
 
@@ -122,7 +128,11 @@ def test_stopping_leaves_no_thread_behind():
     before = set(threading.enumerate())
     with EmulatorServer(faults=Faults(latency=0.001)) as server:
         for _ in range(5):
-            requests.get(f"{server.url}user", headers={"Authorization": f"APIKey {server.api_key}"}, timeout=10)
+            requests.get(
+                f"{server.url}user",
+                headers={"Authorization": f"APIKey {server.api_key}"},
+                timeout=10,
+            )
         # A connection left open by a client must not keep a thread alive either.
         import socket
 
@@ -146,7 +156,7 @@ def test_server_url_and_repr():
 def test_port_in_use_raises_oserror():
     with EmulatorServer() as first:
         taken = EmulatorServer(port=first.port)
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="in use"):
             taken.start()
         taken.emulator.close()
 
@@ -155,7 +165,9 @@ def test_seed_file(tmp_path):
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"users": [{"username": "john", "api_key": "k-john"}]}))
     with EmulatorServer(seed=str(seed)) as server:
-        me = requests.get(f"{server.url}user", headers={"Authorization": "APIKey k-john"}, timeout=10)
+        me = requests.get(
+            f"{server.url}user", headers={"Authorization": "APIKey k-john"}, timeout=10
+        )
         assert me.json()["username"] == "john"
 
 
@@ -164,8 +176,21 @@ def test_cli_serves_and_prints_url_and_key(tmp_path):
     seed.write_text(json.dumps({"users": [{"username": "john", "api_key": "k-john"}]}))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "segments_orm.emulator._cli", "--port", "0", "--seed", str(seed),
-         "--error-rate", "503=0.0", "--latency", "0,0.001", "--fault-seed", "3"],
+        [
+            sys.executable,
+            "-m",
+            "segments_orm.emulator._cli",
+            "--port",
+            "0",
+            "--seed",
+            str(seed),
+            "--error-rate",
+            "503=0.0",
+            "--latency",
+            "0,0.001",
+            "--fault-seed",
+            "3",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -181,7 +206,10 @@ def test_cli_serves_and_prints_url_and_key(tmp_path):
                 key = line.rsplit(" ", 1)[1].strip()
             if url and key:
                 break
-        assert url and url.startswith("http://127.0.0.1:") and url.endswith("/")
+        assert url is not None
+        assert key is not None
+        assert url.startswith("http://127.0.0.1:")
+        assert url.endswith("/")
         me = requests.get(f"{url}user", headers={"Authorization": f"APIKey {key}"}, timeout=10)
         assert me.json()["username"] == "demo"
         john = requests.get(f"{url}user", headers={"Authorization": "APIKey k-john"}, timeout=10)
@@ -191,6 +219,29 @@ def test_cli_serves_and_prints_url_and_key(tmp_path):
         process.wait(timeout=30)
         process.stdout.close()
         process.stderr.close()
+
+
+def test_cli_seed_integer_seeds_the_faults(monkeypatch, capsys):
+    from segments_orm.emulator import _cli
+
+    seen = {}
+
+    def fake_wait():
+        raise KeyboardInterrupt
+
+    real_start = EmulatorServer.start
+
+    def spy_start(self):
+        seen["faults"] = self.emulator.faults
+        return real_start(self)
+
+    monkeypatch.setattr(_cli, "_wait_forever", fake_wait)
+    monkeypatch.setattr(EmulatorServer, "start", spy_start)
+    assert _cli.main(["--port", "0", "--seed", "7", "--drop-rate", "0.1"]) == 0
+    assert seen["faults"].seed == 7
+    out = capsys.readouterr().out
+    assert "serving at http://127.0.0.1:" in out
+    assert _cli.main(["--port", "0", "--seed", "no-such-file.json"]) == 2
 
 
 def test_cli_rejects_bad_fault_settings(capsys):
@@ -229,15 +280,19 @@ def test_plugin_fixture_is_reset_between_tests(segments_emulator):
 def test_plugin_client_fixture(request):
     pytest.importorskip("segments_orm.client")
     client = request.getfixturevalue("segments_client")
-    server = request.getfixturevalue("segments_emulator")
-    assert server.url
-    assert client is not None
+    assert client.ping() == {}
+    users = getattr(client, "users", None)
+    if users is not None:
+        assert users.me().username == "demo"
 
 
 def test_plugin_module_is_cheap_to_import():
     code = (
         "import sys, segments_orm.testing; "
-        "print(any(m.startswith(('werkzeug', 'segments_orm.emulator', 'sqlite3')) for m in sys.modules))"
+        "heavy = ('werkzeug', 'segments_orm.emulator', 'sqlite3'); "
+        "print(any(m.startswith(heavy) for m in sys.modules))"
     )
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert output.stdout.strip() == "False"
