@@ -31,7 +31,7 @@ class Label(Resource):
     """
 
     sample_uuid: Optional[str] = field(read_only=True)
-    labelset: Optional[str] = field(read_only=True, show=True)
+    labelset: Optional[str] = field(read_only=True)  # in the repr already, as identity
     label_type: Union[TaskType, str, None] = field(read_only=True)
     label_status: Union[LabelStatus, str, None] = field(show=True)
     _attributes: Any = mutable_field(wire="attributes")
