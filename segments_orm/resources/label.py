@@ -126,15 +126,23 @@ class LabelManager(Manager[Label]):
             "or include labels in a sample query with .include_label(labelset)"
         )
 
-    def get(self, labelset: str = DEFAULT_LABELSET) -> Label:
+    def get(self, labelset: str = DEFAULT_LABELSET, *, lazy: bool = False) -> Label:
         """Get this sample's label in ``labelset``.
 
-        Network: one request.
+        Network: one request, or none with ``lazy=True``.
+
+        Args:
+            labelset: The labelset, ``ground-truth`` by default.
+            lazy: Return a shell that knows only its sample and labelset: ``update()``
+                PATCHes and ``delete()`` works without fetching the label first.
 
         Raises:
             NotFoundError: The sample has no label there (it is unlabeled).
         """
-        data = self._request("GET", Label._path, params=self._params_for(labelset))
+        params = self._params_for(labelset)
+        if lazy:
+            return self._load({"sample_uuid": self._params["sample_uuid"], **params})
+        data = self._request("GET", Label._path, params=params)
         return self._load(data)
 
     def create(
