@@ -130,7 +130,8 @@ def show(value: object) -> str:
         return "a list"
     if isinstance(value, Mapping):
         return "an object"
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _not_finite(value: object) -> bool:

@@ -314,7 +314,7 @@ def test_unknown_keys_must_still_be_json() -> None:
     assert problems(lambda: sot.prepare_label_attributes("bboxes", label)) == [
         "['extra score']: NaN and Infinity are not allowed (JSON has no such numbers)",
         "(top level): object keys must be strings, got 3",
-        "when: expected JSON data, got a object",
+        "when: expected JSON data, got an object",
     ]
 
 
