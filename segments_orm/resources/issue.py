@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Optional, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 from segments_orm.base import Manager, Resource, field, mutable_field, resource
 from segments_orm.enums import IssueStatus
@@ -11,6 +11,9 @@ from segments_orm.exceptions import ValidationError
 from segments_orm.query import FilterSchema
 from segments_orm.resources import _attributes
 from segments_orm.resources._checks import check_choice, check_name, check_text
+
+if TYPE_CHECKING:
+    from segments_orm.client import Client
 
 __all__ = ["DatasetIssueManager", "Issue", "SampleIssueManager"]
 
@@ -38,6 +41,18 @@ class Issue(Resource):
     updated_by: Optional[str] = field(read_only=True)
 
     _path: ClassVar[str] = "issues/{uuid}/"
+
+    @classmethod
+    def shell(cls, client: Client, uuid: str) -> Issue:
+        """Return an issue that knows only its uuid, without fetching it.
+
+        The API has no request for one issue, so this is how an issue known by uuid is
+        changed or deleted: ``update()`` PATCHes only what you set, ``delete()`` works.
+
+        Raises:
+            ValidationError: ``uuid`` is not a non-empty string.
+        """
+        return cls._from_wire(client, {"uuid": check_name(uuid, "uuid")})
 
     def _identity(self) -> tuple[Any, ...]:
         return (self.uuid,)

@@ -52,15 +52,22 @@ class LabelsetManager(Manager[Labelset]):
     )
     item_name = "labelsets"
 
-    def get(self, name: str) -> Labelset:
+    def get(self, name: str, *, lazy: bool = False) -> Labelset:
         """Get a labelset by name.
 
-        Network: one request.
+        Network: one request, or none with ``lazy=True``.
+
+        Args:
+            name: The labelset's name.
+            lazy: Return a shell that knows only its name; ``delete()`` works without
+                fetching it, ``refresh()`` loads it.
 
         Raises:
             NotFoundError: There is no labelset with this name.
         """
         params = {"labelset": check_name(name, "name")}
+        if lazy:
+            return self._load({"name": params["labelset"]})
         return self._load(self._request("GET", Labelset._path, params=params))
 
     def create(self, name: str, description: str = "") -> Labelset:

@@ -151,15 +151,22 @@ class ReleaseManager(Manager[Release]):
     )
     item_name = "releases"
 
-    def get(self, name: str) -> Release:
+    def get(self, name: str, *, lazy: bool = False) -> Release:
         """Get a release by name.
 
-        Network: one request.
+        Network: one request, or none with ``lazy=True``.
+
+        Args:
+            name: The release's name.
+            lazy: Return a shell that knows only its name; ``delete()`` works without
+                fetching it, ``refresh()`` loads it.
 
         Raises:
             NotFoundError: There is no release with this name.
         """
         params = {"release": check_name(name, "name")}
+        if lazy:
+            return self._load({"name": params["release"]})
         return self._load(self._request("GET", Release._path, params=params))
 
     def create(self, name: str, description: str = "") -> Release:
