@@ -36,6 +36,7 @@ from segments_orm.exceptions import (
     TimeoutError,
     ValidationError,
 )
+from segments_orm.facade import SegmentsClient
 from segments_orm.query import QuerySet
 from segments_orm.resources import (
     Asset,
@@ -86,6 +87,7 @@ __all__ = [
     "RetryPolicy",
     "Role",
     "Sample",
+    "SegmentsClient",
     "SegmentsError",
     "ServerError",
     "Subscription",
