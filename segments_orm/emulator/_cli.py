@@ -149,8 +149,15 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 def _wait_forever() -> None:
+    import signal
     import threading
 
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # A service manager stops with SIGTERM: shut down as cleanly as on Ctrl-C.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
     stop = threading.Event()
     while not stop.wait(3600):
         pass

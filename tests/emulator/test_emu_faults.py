@@ -156,6 +156,8 @@ def test_rate_limit_per_key(server, api, user_api):
     assert server.emulator.stats.rate_limited == 1
     # Another key has its own budget.
     assert user_api("john").get("user").status_code == 200
+    # The presigned object store is not the API and is not limited.
+    assert api.get("_emulator/s3/assets/demo/none.png").status_code == 404
     server.emulator.rate_limit = None
     assert api.get("user").status_code == 200
 

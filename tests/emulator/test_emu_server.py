@@ -214,9 +214,13 @@ def test_cli_serves_and_prints_url_and_key(tmp_path):
         assert me.json()["username"] == "demo"
         john = requests.get(f"{url}user", headers={"Authorization": "APIKey k-john"}, timeout=10)
         assert john.json()["username"] == "john"
+        process.terminate()  # SIGTERM stops it cleanly, like Ctrl-C
+        assert process.wait(timeout=30) == 0
+        assert "Stopping." in process.stdout.read()
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
         process.stdout.close()
         process.stderr.close()
 
