@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "emulator": 9,
     "testing": 9,
     "cli": 9,
+    "tour": 9,
     "__main__": 9,
 }
 # The package's own __init__ re-exports the public surface (up to the client and the

@@ -1,0 +1,102 @@
+"""``segments-orm shell`` and ``segments-orm emulator``, run as programs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from segments_orm.cli import main
+from segments_orm.emulator import EmulatorServer
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEGMENTS_")}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def _run(args: list[str], stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "segments_orm", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=180,
+    )
+
+
+def test_shell_evaluates_code_from_standard_input_with_a_sample_dataset() -> None:
+    code = (
+        "print(dataset.samples.count())\n"
+        "print(dataset.samples.filter(label_status='LABELED').count())\n"
+        "print(isinstance(client, so.Client), dataset.full_name)\n"
+    )
+    result = _run(["shell"], code, _env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["4", "2", "True demo/flowers"]
+    assert "embedded emulator" in result.stderr  # the banner, away from the results
+
+
+def test_shell_on_a_configured_server_binds_client_and_creates_nothing() -> None:
+    with EmulatorServer() as server:
+        env = {**_env(), "SEGMENTS_API_URL": server.url, "SEGMENTS_API_KEY": server.api_key}
+        code = "print(client.users.me().username)\nprint('dataset' in dir())\n"
+        result = _run(["shell"], code, env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == ["demo", "False"]
+        assert server.api_key not in result.stdout + result.stderr
+
+
+def test_emulator_command_serves_on_a_free_port_until_interrupted() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "segments_orm", "emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=_env(),
+    )
+    try:
+        assert process.stdout is not None
+        url = key = None
+        for _ in range(10):  # the banner is a handful of lines
+            line = process.stdout.readline()
+            if line.startswith("Segments.ai emulator serving at "):
+                url = line.split(" at ", 1)[1].strip()
+            elif line.startswith("API key of user 'demo': "):
+                key = line.split(": ", 1)[1].strip()
+                break
+        assert url is not None
+        assert url.startswith("http://127.0.0.1:"), url
+        assert key
+        answer = requests.get(url + "user", headers={"Authorization": f"APIKey {key}"}, timeout=30)
+        assert answer.status_code == 200
+        assert answer.json()["username"] == "demo"
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def test_the_emulator_command_takes_the_emulators_own_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["emulator", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "segments-orm emulator" in out
+    assert "--port" in out
+    assert "--error-rate" in out
+
+
+def test_no_command_prints_the_commands_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    out = capsys.readouterr().out
+    for command in ("tour", "shell", "emulator"):
+        assert command in out
