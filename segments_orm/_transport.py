@@ -329,6 +329,7 @@ class Transport:
         timeout: Optional[Timeout] = None,
         headers: Optional[Mapping[str, str]] = None,
         authenticated: bool = True,
+        replayable: Optional[bool] = None,
     ) -> Any:
         """Send one API request, retrying per the policy, and decode the answer.
 
@@ -344,6 +345,10 @@ class Transport:
             timeout: Overrides the client's timeout for this call.
             headers: Extra headers.
             authenticated: Send the API key (to the API's origin only). False for files.
+            replayable: True when sending the request twice has the effect of sending it
+                once, whatever the method (``samples_bulk``: existing names come back
+                unchanged), so a POST whose answer was lost is retried too. None: decided
+                by the method (RFC 9110).
 
         Returns:
             The decoded JSON, the bytes, or None.
@@ -376,7 +381,7 @@ class Transport:
                 allow_redirects=method in ("GET", "HEAD"),
             )
 
-        response = self._send_with_retries(method, text_url, send)
+        response = self._send_with_retries(method, text_url, send, replayable)
         return _decode(response, method, url, expect)
 
     def _send_with_retries(

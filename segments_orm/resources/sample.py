@@ -448,9 +448,14 @@ class SampleManager(Manager[Sample]):
         chunks = [bodies[i : i + batch] for i in range(0, len(bodies), batch)]
 
         def send(chunk: list[dict[str, Any]]) -> list[Sample]:
-            # Replaying a batch is safe: existing names come back unchanged.
+            # Replaying a batch is safe: existing names come back unchanged, so a batch
+            # whose answer was lost (a dropped connection, a gateway error) is resent.
             data = self._request(
-                "POST", "datasets/{owner}/{name}/samples_bulk/", json_body=chunk, gzip=True
+                "POST",
+                "datasets/{owner}/{name}/samples_bulk/",
+                json_body=chunk,
+                gzip=True,
+                replayable=True,
             )
             if not isinstance(data, list):
                 raise ValidationError("The server did not answer samples_bulk with a list")
