@@ -19,7 +19,7 @@ __all__ = ["DatasetIssueManager", "Issue", "SampleIssueManager"]
 
 _ISSUE_SCHEMA = FilterSchema(
     paged=False,
-    attribute_names=frozenset({"status", "sample_uuid", "sample_name", "created_by"}),
+    attribute_names=frozenset({"uuid", "status", "sample_uuid", "sample_name", "created_by"}),
     orderings=frozenset({"created_at", "updated_at", "status"}),
 )
 
@@ -114,6 +114,17 @@ class DatasetIssueManager(Manager[Issue]):
     list_path = "datasets/{owner}/{name}/issues/"
     schema = _ISSUE_SCHEMA
     item_name = "issues"
+
+    def get(self, **lookups: Any) -> Issue:
+        """Return the one issue matching ``lookups`` (``uuid=...``), filtered on the client.
+
+        Network: one request (the API lists a dataset's issues whole and has no GET for one).
+
+        Raises:
+            NotFoundError: No issue matches.
+            MultipleObjectsReturned: More than one issue matches.
+        """
+        return self.all().get(**lookups)
 
 
 class SampleIssueManager(Manager[Issue]):
