@@ -72,7 +72,7 @@ def dataset(client: so.Client) -> so.Dataset:
 
 
 def requests_served(server: EmulatorServer) -> int:
-    return int(server.emulator.stats["requests"])
+    return server.emulator.stats.requests
 
 
 # -- users -------------------------------------------------------------------------------
@@ -374,6 +374,9 @@ def test_issues(dataset: so.Dataset) -> None:
     assert fresh.status == so.IssueStatus.CLOSED
     assert fresh.description == "Fixed."
     assert dataset.issues.filter(status="OPEN").exists() is False
+    stale = sample.issues.all()[0]
+    issue.update(description="Fixed, twice.")
+    assert stale.refresh().description == "Fixed, twice."
     issue.delete()
     assert [i.description for i in dataset.issues.all()] == ["Blurry."]
 
