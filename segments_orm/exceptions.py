@@ -8,6 +8,7 @@ every HTTP error carries structured fields instead of a lower-cased body.
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import json
 import time
@@ -204,6 +205,10 @@ def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Opti
             when = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             return None
+        if when.tzinfo is None:
+            # An HTTP date is always UTC (RFC 9110 5.6.7); "-0000" and the zoneless asctime
+            # form parse as naive, which timestamp() would read in the local zone.
+            when = when.replace(tzinfo=datetime.timezone.utc)
         seconds = when.timestamp() - (time.time() if now is None else now)
     if seconds != seconds:  # NaN
         return None

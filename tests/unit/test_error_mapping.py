@@ -245,3 +245,27 @@ def test_repr_names_class_and_status() -> None:
     error = answer(404, detail("Not found."))
     assert repr(error).startswith("NotFoundError(")
     assert "status_code=404" in repr(error)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Tue, 14 Nov 2023 22:13:50 GMT",  # IMF-fixdate
+        "Tue, 14 Nov 2023 22:13:50 -0000",  # RFC 2822 "zone unknown": UTC
+        "Tue, 14 Nov 2023 22:13:50",  # no zone at all
+        "Tuesday, 14-Nov-23 22:13:50 GMT",  # RFC 850, obsolete but allowed
+        "Tue Nov 14 22:13:50 2023",  # asctime, obsolete but allowed (UTC)
+    ],
+)
+def test_retry_after_date_is_utc_whatever_the_local_zone(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert parse_retry_after(value, now=NOW) == pytest.approx(30.0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
