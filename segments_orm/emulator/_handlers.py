@@ -162,7 +162,7 @@ def _dataset_by_id(tx: Tx, dataset_id: int) -> sqlite3.Row:
 
 def _sample(ctx: Ctx, sample_uuid: str, action: str) -> tuple[sqlite3.Row, sqlite3.Row]:
     """Find a sample by uuid and authorize ``action`` on its dataset."""
-    row = ctx.tx.one("SELECT * FROM samples WHERE uuid = ?", (sample_uuid,))
+    row = _sample_row(ctx.tx, sample_uuid)
     if row is None:
         raise not_found()
     dataset = _dataset_by_id(ctx.tx, row["dataset_id"])
@@ -172,6 +172,16 @@ def _sample(ctx: Ctx, sample_uuid: str, action: str) -> tuple[sqlite3.Row, sqlit
 
 def _task_type(dataset: sqlite3.Row) -> str:
     return str(load(dataset["doc"])["task_type"])
+
+
+def _sample_row(tx: Tx, sample_uuid: str) -> Optional[sqlite3.Row]:
+    return tx.one("SELECT * FROM samples WHERE uuid = ?", (sample_uuid,))
+
+
+def _label_row(tx: Tx, sample_uuid: str, labelset: str) -> Optional[sqlite3.Row]:
+    return tx.one(
+        "SELECT * FROM labels WHERE sample_uuid = ? AND labelset = ?", (sample_uuid, labelset)
+    )
 
 
 def _labelset_exists(tx: Tx, dataset_id: int, name: str) -> bool:
@@ -618,7 +628,7 @@ def _insert_sample(ctx: Ctx, dataset: sqlite3.Row, values: Mapping[str, Any]) ->
             "doc": dump(doc),
         },
     )
-    row = ctx.tx.one("SELECT * FROM samples WHERE uuid = ?", (sample_uuid,))
+    row = _sample_row(ctx.tx, sample_uuid)
     assert row is not None
     return row
 
@@ -787,9 +797,7 @@ def get_sample(ctx: Ctx) -> Reply:
         signed = signed or rest.replace(" ", "") in ("include_signed_urls=1",)
     label = None
     if labelset:
-        label_row = ctx.tx.one(
-            "SELECT * FROM labels WHERE sample_uuid = ? AND labelset = ?", (row["uuid"], labelset)
-        )
+        label_row = _label_row(ctx.tx, row["uuid"], labelset)
         if label_row is not None:
             label = label_json(label_row, _task_type(dataset))
     body = sample_json(row, full_name(dataset), label)
@@ -819,7 +827,7 @@ def update_sample(ctx: Ctx) -> Reply:
         "UPDATE samples SET name = ?, doc = ?, updated_at = ? WHERE uuid = ?",
         (name, dump(doc), now_iso(), row["uuid"]),
     )
-    updated = ctx.tx.one("SELECT * FROM samples WHERE uuid = ?", (row["uuid"],))
+    updated = _sample_row(ctx.tx, row["uuid"])
     assert updated is not None
     return 200, sample_json(updated, full_name(dataset))
 
@@ -884,9 +892,7 @@ def _label_target(ctx: Ctx, action: str) -> tuple[sqlite3.Row, sqlite3.Row, str]
 def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
     sample, dataset, labelset = _label_target(ctx, "write_labels")
     values = validate(ctx.object_body(), _label_spec(partial=not replace))
-    existing = ctx.tx.one(
-        "SELECT * FROM labels WHERE sample_uuid = ? AND labelset = ?", (sample["uuid"], labelset)
-    )
+    existing = _label_row(ctx.tx, sample["uuid"], labelset)
     now = now_iso()
     if existing is None and not replace:
         raise not_found()
@@ -923,9 +929,7 @@ def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
         (sample["uuid"], labelset, dataset["id"], status, dump(doc)),
     )
     _record_workunit(ctx, dataset, sample, status)
-    row = ctx.tx.one(
-        "SELECT * FROM labels WHERE sample_uuid = ? AND labelset = ?", (sample["uuid"], labelset)
-    )
+    row = _label_row(ctx.tx, sample["uuid"], labelset)
     assert row is not None
     return (201 if replace else 200), label_json(row, _task_type(dataset))
 
@@ -957,9 +961,7 @@ def _record_workunit(ctx: Ctx, dataset: sqlite3.Row, sample: sqlite3.Row, status
 def get_label(ctx: Ctx) -> Reply:
     """GET /labels/{uuid}/{labelset}/: 404 when the sample is unlabeled there."""
     sample, dataset, labelset = _label_target(ctx, "read")
-    row = ctx.tx.one(
-        "SELECT * FROM labels WHERE sample_uuid = ? AND labelset = ?", (sample["uuid"], labelset)
-    )
+    row = _label_row(ctx.tx, sample["uuid"], labelset)
     if row is None:
         raise not_found()
     return 200, label_json(row, _task_type(dataset))
