@@ -60,6 +60,18 @@ _LOUD_WAIT = 5.0
 _REPLAYABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 
 
+# Failures that do not depend on the network: a malformed URL or header, a redirect loop.
+# Retrying them only spends the call's time budget.
+_NEVER_RETRIED = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.URLRequired,
+    requests.exceptions.TooManyRedirects,
+)
+
+
 def _default_random() -> float:
     return random.random()
 
@@ -446,6 +458,14 @@ class Transport:
                 f"Timed out {what} ({method} {url})", exc, method=method, url=url
             )
             return error, reached, None
+        except _NEVER_RETRIED as exc:
+            # Raised, not returned: the same request would fail the same way again.
+            raise NetworkError(
+                f"Request not sent ({method} {url}): {_exception_summary(exc)}",
+                exc,
+                method=method,
+                url=url,
+            ) from None
         except requests.RequestException as exc:
             reached = _reached_server(exc)
             reason = "the connection was lost" if reached else "could not connect"

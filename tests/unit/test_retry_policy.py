@@ -9,6 +9,7 @@ import logging
 from typing import Any, Callable
 
 import pytest
+import requests
 from http_fakes import (
     SECRET_KEY,
     FakeAdapter,
@@ -349,3 +350,29 @@ def test_one_jitter_draw_per_retry_after_429(
     adapter.reply(200, json={})
     transport.request("GET", URL_)
     assert fake_time.sleeps == [0.2, 0.8]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        lambda: requests.exceptions.InvalidURL("Failed to parse: https://h:99999/"),
+        lambda: requests.exceptions.InvalidSchema("No connection adapters were found"),
+        lambda: requests.exceptions.MissingSchema("Invalid URL 'x': No scheme supplied"),
+        lambda: requests.exceptions.InvalidHeader("Invalid leading whitespace"),
+        lambda: requests.exceptions.TooManyRedirects("Exceeded 30 redirects."),
+    ],
+)
+def test_local_request_errors_are_not_retried(
+    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime, failure: Any
+) -> None:
+    # These fail the same way every time: retrying only burns the time budget, and the
+    # message must not claim the connection was lost.
+    transport = make_transport()
+    adapter.fail(failure())
+    adapter.reply(200, json={})
+    with pytest.raises(errors.NetworkError) as caught:
+        transport.request("GET", URL_)
+    assert len(adapter.sent) == 1
+    assert fake_time.sleeps == []
+    assert "connection was lost" not in str(caught.value)
+    assert isinstance(caught.value.cause, requests.RequestException)
