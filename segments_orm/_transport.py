@@ -461,7 +461,7 @@ class Transport:
         except _NEVER_RETRIED as exc:
             # Raised, not returned: the same request would fail the same way again.
             raise NetworkError(
-                f"Request not sent ({method} {url}): {_exception_summary(exc)}",
+                f"Request cannot succeed as sent ({method} {url}): {_exception_summary(exc)}",
                 exc,
                 method=method,
                 url=url,
