@@ -237,9 +237,16 @@ class QuerySet(Generic[T]):
         return items
 
     def _raw_pages(
-        self, first_page: int = 1, per_page: Optional[int] = None
+        self,
+        first_page: int = 1,
+        per_page: Optional[int] = None,
+        last_page: Optional[int] = None,
     ) -> Iterator[list[Any]]:
-        """Yield raw pages from ``first_page`` until the end, one page fetched ahead."""
+        """Yield raw pages from ``first_page`` until the end (or ``last_page``).
+
+        One page is fetched ahead, but never past ``last_page``: a slice must not send a
+        request for a page it does not need, even one cancelled a moment later.
+        """
         size = per_page or self._page_size
         if not self._prefetch:
             page = first_page
@@ -247,7 +254,7 @@ class QuerySet(Generic[T]):
                 items = self._fetch_page(page, size)
                 if items:
                     yield items
-                if len(items) < size:
+                if len(items) < size or (last_page is not None and page >= last_page):
                     return
                 page += 1
         pool = concurrent.futures.ThreadPoolExecutor(
@@ -258,7 +265,7 @@ class QuerySet(Generic[T]):
             pending = pool.submit(self._fetch_page, page, size)
             while True:
                 items = pending.result()
-                more = len(items) >= size
+                more = len(items) >= size and (last_page is None or page < last_page)
                 if more:
                     # The next page travels while the caller consumes this one.
                     pending = pool.submit(self._fetch_page, page + 1, size)
@@ -364,8 +371,9 @@ class QuerySet(Generic[T]):
         first_page = start // size + 1
         offset = start - (first_page - 1) * size
         wanted = None if stop is None else stop - start
+        last_page = None if stop is None else (stop - 1) // size + 1
         out: list[T] = []
-        for raw_page in self._raw_pages(first_page):
+        for raw_page in self._raw_pages(first_page, last_page=last_page):
             chunk = raw_page[offset:]
             offset = 0
             if wanted is not None:
