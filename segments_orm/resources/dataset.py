@@ -68,7 +68,7 @@ class Dataset(Resource):
     full_name: Optional[str] = field(read_only=True)
     description: Optional[str] = field()
     task_type: Union[TaskType, str, None] = field(show=True)
-    _task_attributes: Any = mutable_field(wire="task_attributes")
+    _task_attributes: Any = mutable_field(wire="task_attributes", typed=True)
     category: Union[Category, str, None] = field()
     public: Optional[bool] = field()
     archived: Optional[bool] = field()
@@ -122,11 +122,6 @@ class Dataset(Resource):
         if public == "task_attributes":
             return _attributes.load_task_attributes(value)
         return value
-
-    def _wire_value(self, public: str, value: Any) -> Any:
-        if public == "task_attributes":
-            return _attributes.dump(value)
-        return super()._wire_value(public, value)
 
     def _dump_field(self, public: str, value: Any) -> Any:
         if public == "task_attributes" and value is not None:

@@ -31,7 +31,7 @@ class Issue(Resource):
     uuid: Optional[str] = field(read_only=True)
     description: Optional[str] = field()
     status: Union[IssueStatus, str, None] = field(show=True)
-    _anchor: Any = mutable_field(wire="anchor")
+    _anchor: Any = mutable_field(wire="anchor", typed=True)
     comments: Optional[list[Any]] = field(read_only=True)
     sample_uuid: Optional[str] = field(read_only=True)
     sample_name: Optional[str] = field(read_only=True)
@@ -66,11 +66,6 @@ class Issue(Resource):
 
     def _load_field(self, public: str, value: Any) -> Any:
         return _attributes.load_issue_anchor(value) if public == "anchor" else value
-
-    def _wire_value(self, public: str, value: Any) -> Any:
-        if public == "anchor":
-            return _attributes.dump(value)
-        return super()._wire_value(public, value)
 
     def _dump_field(self, public: str, value: Any) -> Any:
         if public == "anchor":

@@ -34,7 +34,7 @@ class Label(Resource):
     labelset: Optional[str] = field(read_only=True)  # in the repr already, as identity
     label_type: Union[TaskType, str, None] = field(read_only=True)
     label_status: Union[LabelStatus, str, None] = field(show=True)
-    _attributes: Any = mutable_field(wire="attributes")
+    _attributes: Any = mutable_field(wire="attributes", typed=True)
     score: Optional[float] = field()
     rating: Optional[float] = field(read_only=True)
     created_at: Optional[dt.datetime] = field(read_only=True)
@@ -63,11 +63,6 @@ class Label(Resource):
         if public == "attributes":
             return _attributes.load_label(str(self.label_type) if self.label_type else None, value)
         return value
-
-    def _wire_value(self, public: str, value: Any) -> Any:
-        if public == "attributes":
-            return _attributes.dump(value)
-        return super()._wire_value(public, value)
 
     def _dump_field(self, public: str, value: Any) -> Any:
         if public == "attributes":

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar, Optional
 
-from segments_orm.base import Manager, Resource, field, resource
+from segments_orm.base import Resource, field, resource
 from segments_orm.query import FilterSchema
 from segments_orm.resources._checks import check_name, check_text
-from segments_orm.resources._dataset_child import dataset_params, parent_dataset
+from segments_orm.resources._dataset_child import (
+    NamedChildManager,
+    dataset_params,
+    parent_dataset,
+)
 
 __all__ = ["Labelset", "LabelsetManager"]
 
@@ -40,35 +44,19 @@ class Labelset(Resource):
         return parent_dataset(self._context)
 
 
-class LabelsetManager(Manager[Labelset]):
+class LabelsetManager(NamedChildManager[Labelset]):
     """The labelsets of a dataset: iterate, filter (on the client), get, create."""
 
     model = Labelset
     list_path = "datasets/{owner}/{name}/labelsets/"
+    item_path = Labelset._path
+    item_param = "labelset"
     schema = FilterSchema(
         paged=False,
         attribute_names=frozenset({"name", "description", "is_groundtruth"}),
         orderings=frozenset({"name", "created_at"}),
     )
     item_name = "labelsets"
-
-    def get(self, name: str, *, lazy: bool = False) -> Labelset:
-        """Get a labelset by name.
-
-        Network: one request, or none with ``lazy=True``.
-
-        Args:
-            name: The labelset's name.
-            lazy: Return a shell that knows only its name; ``delete()`` works without
-                fetching it, ``refresh()`` loads it.
-
-        Raises:
-            NotFoundError: There is no labelset with this name.
-        """
-        params = {"labelset": check_name(name, "name")}
-        if lazy:
-            return self._load({"name": params["labelset"]})
-        return self._load(self._request("GET", Labelset._path, params=params))
 
     def create(self, name: str, description: str = "") -> Labelset:
         """Create a labelset.
@@ -87,9 +75,4 @@ class LabelsetManager(Manager[Labelset]):
             "attributes": "{}",
         }
 
-        def find() -> Optional[Labelset]:
-            return next((ls for ls in self.all().iterator() if ls.name == name), None)
-
-        return self._create_reconciled(
-            lambda: self._load(self._request("POST", json_body=body)), find
-        )
+        return self._create_named(name, body)

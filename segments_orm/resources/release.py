@@ -10,12 +10,16 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Optional, Union
 
 from segments_orm._concurrency import Progress
-from segments_orm.base import Manager, Resource, field, resource
+from segments_orm.base import Resource, field, resource
 from segments_orm.enums import ReleaseStatus
 from segments_orm.exceptions import NetworkError, SegmentsError, TimeoutError, ValidationError
 from segments_orm.query import FilterSchema
 from segments_orm.resources._checks import check_name, check_text
-from segments_orm.resources._dataset_child import dataset_params, parent_dataset
+from segments_orm.resources._dataset_child import (
+    NamedChildManager,
+    dataset_params,
+    parent_dataset,
+)
 
 __all__ = ["Release", "ReleaseFailedError", "ReleaseManager"]
 
@@ -139,35 +143,19 @@ class Release(Resource):
             raise NetworkError(f"The release file at {url} is not JSON", error) from None
 
 
-class ReleaseManager(Manager[Release]):
+class ReleaseManager(NamedChildManager[Release]):
     """The releases of a dataset: iterate, filter (on the client), get, create."""
 
     model = Release
     list_path = "datasets/{owner}/{name}/releases/"
+    item_path = Release._path
+    item_param = "release"
     schema = FilterSchema(
         paged=False,
         attribute_names=frozenset({"name", "status", "description", "release_type"}),
         orderings=frozenset({"name", "created_at"}),
     )
     item_name = "releases"
-
-    def get(self, name: str, *, lazy: bool = False) -> Release:
-        """Get a release by name.
-
-        Network: one request, or none with ``lazy=True``.
-
-        Args:
-            name: The release's name.
-            lazy: Return a shell that knows only its name; ``delete()`` works without
-                fetching it, ``refresh()`` loads it.
-
-        Raises:
-            NotFoundError: There is no release with this name.
-        """
-        params = {"release": check_name(name, "name")}
-        if lazy:
-            return self._load({"name": params["release"]})
-        return self._load(self._request("GET", Release._path, params=params))
 
     def create(self, name: str, description: str = "") -> Release:
         """Start building a release of the dataset's current labels.
@@ -183,9 +171,4 @@ class ReleaseManager(Manager[Release]):
             "description": check_text(description, "description"),
         }
 
-        def find() -> Optional[Release]:
-            return next((r for r in self.all().iterator() if r.name == name), None)
-
-        return self._create_reconciled(
-            lambda: self._load(self._request("POST", json_body=body)), find
-        )
+        return self._create_named(name, body)

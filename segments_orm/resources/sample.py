@@ -57,7 +57,7 @@ class Sample(Resource):
 
     uuid: Optional[str] = field(read_only=True)
     name: Optional[str] = field()
-    _attributes: Any = mutable_field(wire="attributes")
+    _attributes: Any = mutable_field(wire="attributes", typed=True)
     _metadata: Optional[dict[str, Any]] = mutable_field(wire="metadata")
     priority: Optional[float] = field()
     readme: Optional[str] = field()
@@ -100,11 +100,6 @@ class Sample(Resource):
         if public == "attributes":
             return _attributes.load_sample(self._known_task_type(), value)
         return value
-
-    def _wire_value(self, public: str, value: Any) -> Any:
-        if public == "attributes":
-            return _attributes.dump(value)
-        return super()._wire_value(public, value)
 
     def _dump_field(self, public: str, value: Any) -> Any:
         if public == "attributes":
