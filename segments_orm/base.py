@@ -79,7 +79,9 @@ def field(
     return attrs.field(default=default, metadata=metadata)
 
 
-def mutable_field(*, wire: str, factory: Optional[Callable[[], Any]] = None) -> Any:
+def mutable_field(
+    *, wire: str, typed: bool = False, factory: Optional[Callable[[], Any]] = None
+) -> Any:
     """Declare a dict or list field whose in-place edits are saved.
 
     The attrs attribute must be named with a leading underscore (``_metadata``); the
@@ -87,9 +89,11 @@ def mutable_field(*, wire: str, factory: Optional[Callable[[], Any]] = None) -> 
 
     Args:
         wire: The key on the wire (and the public name).
+        typed: Its value may be a `segments_orm.types` model (attributes, anchors),
+            written out with ``types.dump``.
         factory: Builds the value of a field the server did not send (None otherwise).
     """
-    metadata = {"wire": wire, "mutable": True}
+    metadata = {"wire": wire, "mutable": True, "typed": typed}
     if factory is None:
         return attrs.field(default=None, metadata=metadata)
     return attrs.field(factory=factory, metadata=metadata)
@@ -139,9 +143,15 @@ def resource(cls: C) -> C:
         if label:
             shown.append((attribute.name, label if isinstance(label, str) else attribute.name))
     setattr(built, "_repr_fields", tuple(shown))  # noqa: B010
-    setattr(built, "_mutable_slots", mutable)  # noqa: B010 - C is a type variable to mypy
+    setattr(built, "_mutable_slots", mutable)  # noqa: B010
+    typed = frozenset(public for slot, public in mutable.items() if _is_typed(built, slot))
+    setattr(built, "_typed_fields", typed)  # noqa: B010 - C is a type variable to mypy
     setattr(built, "_wire_by_name", {a.name: wire_name(a) for a in attrs.fields(built)})  # noqa: B010
     return built
+
+
+def _is_typed(cls: type, slot: str) -> bool:
+    return bool(attrs.fields_dict(cls)[slot].metadata.get("typed"))
 
 
 _INTERNAL = {"on_setattr": attrs.setters.NO_OP, "init": False, "repr": False, "eq": False}
@@ -168,6 +178,7 @@ class Resource:
 
     # Filled by @resource for each subclass.
     _mutable_slots: ClassVar[dict[str, str]] = {}
+    _typed_fields: ClassVar[frozenset[str]] = frozenset()
     _wire_by_name: ClassVar[dict[str, str]] = {}
     # Subclasses set these.
     _path: ClassVar[str] = ""  # the instance URL template
@@ -298,6 +309,11 @@ class Resource:
 
     def _wire_value(self, public: str, value: Any) -> Any:
         """Turn a field's value into its wire form as it is, without validating."""
+        if public in self._typed_fields:
+            # Imported here: typed attributes are loaded only when a user touches them.
+            from segments_orm import types
+
+            return types.dump(value)
         return unstructure(value)
 
     def _dump_field(self, public: str, value: Any) -> Any:
