@@ -51,6 +51,13 @@ served back, without auth, at the asset URL.
 
 from __future__ import annotations
 
+try:
+    import werkzeug  # noqa: F401
+except ImportError as error:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "The Segments.ai emulator needs werkzeug: pip install 'segments-orm[emulator]'"
+    ) from error
+
 from segments_orm.emulator._app import Emulator, StatsSnapshot
 from segments_orm.emulator._faults import Faults
 from segments_orm.emulator._server import EmulatorServer

@@ -167,3 +167,46 @@ def test_seed_data(server, keyed):
     )
     john = keyed("john-key")
     assert john.get("user").json()["organizations"][0]["username"] == "acme"
+
+
+def test_unexpected_exceptions_answer_json_500_and_are_counted(server, api, monkeypatch, caplog):
+    from segments_orm.emulator import _app
+
+    route = next(route for route in _app.ROUTES if route.pattern == "/user")
+
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(route.methods, "GET", broken)
+    with caplog.at_level("ERROR", logger="segments_orm.emulator"):
+        response = api.get("user")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "A server error occurred."}
+    assert server.emulator.stats.internal_errors == 1
+    assert "boom" in caplog.text
+    assert server.api_key not in caplog.text
+    server.emulator.reset()  # the fixture checks that no other test hits a 500
+
+
+def test_the_app_works_under_any_wsgi_server(server):
+    # Without the RAW_URI of werkzeug's server, the path is re-derived from PATH_INFO.
+    from werkzeug.test import Client
+
+    from segments_orm.emulator import Emulator
+
+    emulator = Emulator(release_delay=0)
+    try:
+        client = Client(emulator)
+        headers = {"Authorization": f"APIKey {emulator.api_key}"}
+        response = client.post("/user/datasets/", json={"name": "flowers"}, headers=headers)
+        assert response.status_code == 201
+        response = client.get("/datasets/demo/flowers", headers=headers)
+        assert response.get_json()["full_name"] == "demo/flowers"
+        created = client.post(
+            "/datasets/demo/flowers/labelsets/", json={"name": "naïve x"}, headers=headers
+        )
+        assert created.status_code == 201
+        fetched = client.get("/datasets/demo/flowers/labelsets/na%C3%AFve%20x/", headers=headers)
+        assert fetched.get_json()["name"] == "naïve x"
+    finally:
+        emulator.close()
