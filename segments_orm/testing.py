@@ -5,7 +5,8 @@ package makes these fixtures available in every test suite:
 
 - ``segments_emulator``: a running `segments_orm.emulator.EmulatorServer` on 127.0.0.1 with a
   fresh state (only the ``demo`` user) for every test. One server is started per session and
-  wiped between tests, which keeps each test fast.
+  wiped between tests, which keeps each test fast. A test marked
+  ``@pytest.mark.segments_keep_state`` gets the server as the previous test left it.
 - ``segments_client``: a `segments_orm.Client` bound to that server with the demo user's key,
   closed after the test.
 
@@ -23,7 +24,17 @@ import pytest
 if TYPE_CHECKING:
     from segments_orm.emulator import EmulatorServer
 
-__all__ = ["segments_client", "segments_emulator"]
+__all__ = ["pytest_configure", "segments_client", "segments_emulator"]
+
+KEEP_STATE_MARKER = "segments_keep_state"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the plugin's marker, so that ``--strict-markers`` accepts it."""
+    config.addinivalue_line(
+        "markers",
+        f"{KEEP_STATE_MARKER}: give segments_emulator without wiping the previous test's state",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -36,13 +47,16 @@ def _segments_emulator_session() -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def segments_emulator(_segments_emulator_session: EmulatorServer) -> EmulatorServer:
+def segments_emulator(
+    request: pytest.FixtureRequest, _segments_emulator_session: EmulatorServer
+) -> EmulatorServer:
     """Give a running emulator whose state holds only the demo user.
 
     Faults, the rate limit and the counters are cleared as well, so a test that sets them
-    does not leak into the next one.
+    does not leak into the next one, unless the test is marked ``segments_keep_state``.
     """
-    _segments_emulator_session.emulator.reset()
+    if request.node.get_closest_marker(KEEP_STATE_MARKER) is None:
+        _segments_emulator_session.emulator.reset()
     return _segments_emulator_session
 
 

@@ -300,3 +300,52 @@ def test_plugin_module_is_cheap_to_import():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert output.stdout.strip() == "False"
+
+
+def test_plugin_end_to_end_in_a_user_test_suite(tmp_path):
+    """Run a small user test suite that relies only on the installed plugin."""
+    (tmp_path / "test_user_suite.py").write_text(
+        """
+import pytest
+import requests
+
+
+def datasets(server, create=None):
+    session = requests.Session()
+    session.headers["Authorization"] = f"APIKey {server.api_key}"
+    if create:
+        assert session.post(server.url + "user/datasets/", json={"name": create}).ok
+    return [d["name"] for d in session.get(server.url + "user/datasets/").json()]
+
+
+def test_first(segments_emulator):
+    assert datasets(segments_emulator, create="mine") == ["mine"]
+
+
+def test_fresh_state(segments_emulator):
+    assert datasets(segments_emulator, create="kept") == ["kept"]
+
+
+@pytest.mark.segments_keep_state
+def test_kept_state(segments_emulator):
+    assert datasets(segments_emulator) == ["kept"]
+"""
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "--strict-markers",
+            "-p",
+            "no:cacheprovider",
+            "test_user_suite.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
