@@ -57,6 +57,35 @@ def test_sixteen_threads_writing_at_once_lose_nothing(server, api):
     assert len(api.get("datasets/demo/flowers/workunits/").json()) == THREADS * 10
 
 
+def test_sixteen_threads_on_a_file_database(tmp_path):
+    with EmulatorServer(db=str(tmp_path / "busy.sqlite3")) as server:
+        headers = {"Authorization": f"APIKey {server.api_key}"}
+        requests.post(
+            f"{server.url}user/datasets/", json={"name": "d"}, headers=headers, timeout=10
+        )
+        barrier = threading.Barrier(THREADS)
+
+        def work(worker):
+            barrier.wait()
+            items = [
+                {"name": f"w{worker}-{index}", "attributes": {"image": {"url": "u"}}}
+                for index in range(25)
+            ]
+            response = requests.post(
+                f"{server.url}datasets/demo/d/samples_bulk/",
+                json=items,
+                headers=headers,
+                timeout=60,
+            )
+            assert response.status_code == 201
+            return len(response.json())
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            assert sum(pool.map(work, range(THREADS))) == THREADS * 25
+        dataset = requests.get(f"{server.url}datasets/demo/d/", headers=headers, timeout=10).json()
+        assert dataset["samples_count"] == THREADS * 25
+
+
 def test_concurrent_duplicate_creates_make_exactly_one(server, api):
     barrier = threading.Barrier(THREADS)
 
