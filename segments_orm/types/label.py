@@ -55,6 +55,7 @@ __all__ = [
     "PointcloudVectorFrame",
     "PointcloudVectorLabelAttributes",
     "SegmentationAnnotation",
+    "SensorLabel",
     "Velocity",
 ]
 

@@ -38,6 +38,7 @@ __all__ = [  # noqa: RUF022
     "PointcloudSampleAttributes",
     "PointcloudSequenceSampleAttributes",
     "PointcloudSequenceSensor",
+    "SensorSample",
     "XY",
 ]
 
@@ -284,8 +285,11 @@ class ImageSequenceSensor(Model):
     attributes: ImageSequenceSampleAttributes
 
 
+SensorSample = Union[PointcloudSequenceSensor, ImageSequenceSensor]
+
+
 @model
 class MultiSensorSampleAttributes(Model):
     """Several synchronized sensors; each is validated by its own ``task_type``."""
 
-    sensors: list[Union[PointcloudSequenceSensor, ImageSequenceSensor]]
+    sensors: list[SensorSample]

@@ -29,11 +29,14 @@ __all__ = [
     "QuaternionAttribute",
     "SelectAttribute",
     "SelectLinkAttribute",
+    "TaskAttribute",
     "TaskAttributes",
     "TaskCategory",
+    "TaskLinkAttribute",
     "TextAttribute",
     "TextLinkAttribute",
     "Vector3Attribute",
+    "WarningRule",
 ]
 
 # The server sends an unset number limit as "" (WIRE.md section 9); it must survive a
@@ -205,7 +208,7 @@ class CheckboxLinkAttribute(CheckboxAttribute):
     is_track_level: Optional[bool] = True
 
 
-Attribute = Union[
+TaskAttribute = Union[
     SelectAttribute,
     MultiselectAttribute,
     TextAttribute,
@@ -215,7 +218,7 @@ Attribute = Union[
     QuaternionAttribute,
     PointsAttribute,
 ]
-LinkAttribute = Union[
+TaskLinkAttribute = Union[
     SelectLinkAttribute,
     MultiselectLinkAttribute,
     TextLinkAttribute,
@@ -239,8 +242,8 @@ class TaskCategory(Model):
     id: int
     color: Optional[list[int]] = None
     has_instances: Optional[bool] = None
-    attributes: Optional[list[Attribute]] = None
-    link_attributes: Optional[list[LinkAttribute]] = None
+    attributes: Optional[list[TaskAttribute]] = None
+    link_attributes: Optional[list[TaskLinkAttribute]] = None
     link_category_restrictions: Optional[list[int]] = None
     dimensions: Optional[PartialXYZ] = None
 
@@ -296,7 +299,7 @@ class TaskAttributes(Model):
 
     format_version: Optional[FormatVersion] = None
     categories: Optional[list[TaskCategory]] = field(default=None, unique=("id", "category id"))
-    image_attributes: Optional[list[Attribute]] = None
+    image_attributes: Optional[list[TaskAttribute]] = None
     warning_rules: Optional[list[WarningRule]] = None
     circle_radius: Optional[int] = None
 

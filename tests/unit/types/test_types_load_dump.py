@@ -1,4 +1,4 @@
-"""Load/dump round trips: every model, every field, exactly what the server sent."""
+"""Load/dump round trips of every model (no server): every field, exactly what was sent."""
 
 from __future__ import annotations
 
