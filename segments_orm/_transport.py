@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import random
+import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -219,6 +220,42 @@ def encode_json(payload: Any) -> bytes:
         ) from None
     except TypeError as exc:
         raise ValidationError(f"The request body cannot be encoded as JSON: {exc}") from None
+
+
+def _timed_out(exc: requests.RequestException) -> bool:
+    """Tell whether a failure was a timeout.
+
+    requests raises ``ConnectionError`` (not ``Timeout``) when the read timeout expires
+    while reading the body, after the headers came: a server that stalls mid-answer.
+    """
+    if isinstance(exc, requests.Timeout):
+        return True
+    for item in _causes(exc):
+        # urllib3's NewConnectionError (refused, unreachable) subclasses its timeout error.
+        if isinstance(item, urllib3.exceptions.NewConnectionError):
+            continue
+        if isinstance(item, (urllib3.exceptions.TimeoutError, socket.timeout)):
+            return True
+    return False
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """Return ``exc`` and every exception it wraps (args, reasons, causes, contexts)."""
+    found: list[BaseException] = []
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        found.append(item)
+        if isinstance(item, urllib3.exceptions.MaxRetryError):
+            stack.append(item.reason)
+        stack.extend(a for a in item.args if isinstance(a, BaseException))
+        stack.append(item.__cause__)
+        stack.append(item.__context__)
+    return found
 
 
 def _reached_server(exc: requests.RequestException) -> bool:
@@ -451,13 +488,6 @@ class Transport:
             self.requests_sent += 1
         try:
             response = send()
-        except requests.Timeout as exc:
-            reached = _reached_server(exc)
-            what = "reading the answer" if reached else "connecting"
-            error: SegmentsError = TimeoutError(
-                f"Timed out {what} ({method} {url})", exc, method=method, url=url
-            )
-            return error, reached, None
         except _NEVER_RETRIED as exc:
             # Raised, not returned: the same request would fail the same way again.
             raise NetworkError(
@@ -468,12 +498,12 @@ class Transport:
             ) from None
         except requests.RequestException as exc:
             reached = _reached_server(exc)
-            reason = "the connection was lost" if reached else "could not connect"
-            error = NetworkError(
-                f"Request failed, {reason} ({method} {url}): {_exception_summary(exc)}",
-                exc,
-                method=method,
-                url=url,
+            if not _timed_out(exc):
+                return self._lost(exc, reached, method, url), reached, None
+            # A stall while reading the body comes as a ConnectionError: a timeout too.
+            what = "reading the answer" if reached else "connecting"
+            error: SegmentsError = TimeoutError(
+                f"Timed out {what} ({method} {url})", exc, method=method, url=url
             )
             return error, reached, None
         logger.debug("%s %s -> %d", method, url, response.status_code)
@@ -483,6 +513,16 @@ class Transport:
             )
             return error, True, None
         return None, True, response
+
+    @staticmethod
+    def _lost(exc: requests.RequestException, reached: bool, method: str, url: str) -> NetworkError:
+        reason = "the connection was lost" if reached else "could not connect"
+        return NetworkError(
+            f"Request failed, {reason} ({method} {url}): {_exception_summary(exc)}",
+            exc,
+            method=method,
+            url=url,
+        )
 
     def download(self, url: Union[str, URL], *, timeout: Optional[Timeout] = None) -> bytes:
         """GET a file by URL (a release file, an asset) without the API key.
