@@ -233,7 +233,14 @@ def _load(kind: Kind, data: Any) -> Any:
 
 
 def load_sample_attributes(task_type: Union[str, TaskType], data: Any) -> Any:
-    """Structure sample attributes from the server, or return them unchanged; never raise."""
+    """Structure sample attributes from the server, or return them unchanged; never raise.
+
+    The data is structured when it has the shape of the task type's sample model, else
+    returned as it is (also for an unknown task type, None or a model). A model shares
+    its plain lists and dicts (points, attribute values, unknown keys) with ``data``:
+    nothing is copied, so keep a copy of ``data`` if you need to compare with it later.
+    `dump` gives back exactly ``data`` (plus any edits).
+    """
     models = _find(task_type)
     if models is None:
         return data
@@ -241,7 +248,10 @@ def load_sample_attributes(task_type: Union[str, TaskType], data: Any) -> Any:
 
 
 def load_label_attributes(task_type: Union[str, TaskType], data: Any) -> Any:
-    """Structure label attributes from the server, or return them unchanged; never raise."""
+    """Structure label attributes from the server, or return them unchanged; never raise.
+
+    Like `load_sample_attributes`, with the task type's label model.
+    """
     models = _find(task_type)
     if models is None:
         return data

@@ -329,7 +329,7 @@ class _ListKind(Kind):
         return [load(v) for v in value]
 
     def dump(self, value: Any) -> Any:
-        if not isinstance(value, list):
+        if self.dumps_as_is or not isinstance(value, list):
             return value
         item = self.item
         return [item.dump(v) for v in value]
@@ -345,7 +345,7 @@ class _ListKind(Kind):
             if item.ok(element):
                 continue
             if element is None:
-                if not isinstance(item, _NullableKind):
+                if not isinstance(item, (_NullableKind, _AnyKind)):
                     problems.add(f"{path}[{index}]", "must not be null")
                     reported += 1
             else:
@@ -375,7 +375,7 @@ class _DictKind(Kind):
         return {k: value.load(v) for k, v in data.items()}
 
     def dump(self, data: Any) -> Any:
-        if not isinstance(data, Mapping):
+        if self.dumps_as_is or not isinstance(data, Mapping):
             return data
         value = self.value
         return {k: value.dump(v) for k, v in data.items()}
