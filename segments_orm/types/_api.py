@@ -138,7 +138,7 @@ def _prepare(
     if not isinstance(value, (Model, Mapping)):
         problems.add("", f"expected an object or a model, got {type(value).__name__}")
         raise ValidationError.from_errors(problems.summary(), heading)
-    data = to_json(value)
+    data = to_json(value, problems)
     kind.check(data, "", problems, ctx)
     if problems:
         raise ValidationError.from_errors(problems.summary(), heading)

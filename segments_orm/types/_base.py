@@ -665,8 +665,8 @@ class Model:
         """
         from segments_orm.exceptions import ValidationError
 
-        plain = to_json(data)
         problems = Problems()
+        plain = to_json(data, problems)
         plan = plan_for(cls)
         plan.check(plain, "", problems, Context())
         if problems:
@@ -871,26 +871,44 @@ def dump(value: Any) -> Any:
     return value
 
 
-def to_json(value: Any) -> Any:
+def to_json(value: Any, problems: Optional[Problems] = None, path: str = "") -> Any:
     """Return plain JSON data (fresh containers) for a write, from models, dicts or both.
 
     Models are dumped, enums become their values, tuples become lists, and numpy arrays
     and scalars become Python lists and numbers. Anything else is left for the check to
     name.
+
+    Args:
+        value: What the user gave.
+        problems: Where to report what a dump would lose: a model's ``extra`` key that is
+            also one of its fields (the field wins). None to skip the report.
+        path: The path of ``value``, for those reports.
     """
     kind = type(value)
     if kind in _PLAIN_SCALARS:
         return value
     if isinstance(value, Model):
-        return to_json(plan_for(kind).dump(value))
+        plan = plan_for(kind)
+        if problems is not None:
+            for key in value.extra:
+                if key in plan.by_wire:
+                    problems.add(
+                        _key_path(path, key),
+                        f"given both as a field and in extra; remove it from {kind.__name__}.extra",
+                    )
+        return to_json(plan.dump(value), problems, path)
     if isinstance(value, enum.Enum):
         return to_json(value.value)
     if isinstance(value, (list, tuple)):
         if all(type(item) in _PLAIN_SCALARS for item in value):
             return list(value)
-        return [to_json(item) for item in value]
+        if problems is None:
+            return [to_json(item) for item in value]
+        return [to_json(item, problems, f"{path}[{i}]") for i, item in enumerate(value)]
     if isinstance(value, Mapping):
-        return {key: to_json(item) for key, item in value.items()}
+        if problems is None:
+            return {key: to_json(item) for key, item in value.items()}
+        return {key: to_json(item, problems, _key_path(path, key)) for key, item in value.items()}
     if isinstance(value, (str, bool)):
         return str(value) if isinstance(value, str) else bool(value)
     tolist = getattr(value, "tolist", None)

@@ -518,3 +518,13 @@ def test_huge_lists_do_not_make_huge_messages() -> None:
     found = problems(lambda: sot.prepare_label_attributes("pointcloud-segmentation", label))
     assert len(found) == 11
     assert found[-1] == "point_annotations: further items of this list were not checked"
+
+
+def test_an_extra_key_shadowed_by_a_field_is_reported_not_dropped() -> None:
+    box = sot.bbox(0, 0, 1, 1, id=1, category_id=1)
+    box.extra.update({"id": 5, "note": "kept"})
+    found = problems(lambda: sot.prepare_label_attributes("bboxes", {"annotations": [box]}))
+    assert found == [
+        "annotations[0].id: given both as a field and in extra; "
+        "remove it from ImageVectorAnnotation.extra"
+    ]
