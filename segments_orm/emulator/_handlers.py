@@ -1326,10 +1326,19 @@ def release_file(ctx: Ctx) -> Reply:
 
 
 def _moment(field: str, text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError:
-        raise bad_request(field, "Datetime has wrong format. Use YYYY-MM-DDTHH:MM:SS.") from None
+    text = text.strip().replace("Z", "+00:00")
+    # A raw "+01:00" offset arrives as " 01:00", since '+' means a space in a query string.
+    candidates = [text]
+    if len(text) > 19 and text[19] == " ":
+        candidates.append(f"{text[:19]}+{text[20:]}")
+    for candidate in candidates:
+        try:
+            moment = datetime.fromisoformat(candidate)
+            break
+        except ValueError:
+            continue
+    else:
+        raise bad_request(field, "Datetime has wrong format. Use YYYY-MM-DDTHH:MM:SS.")
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment

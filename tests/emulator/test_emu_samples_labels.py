@@ -429,6 +429,9 @@ def test_workunit_filters_and_pages(api, flowers):
     base = f"datasets/{flowers}/workunits/"
     assert len(api.get(base + "?start=2000-01-01T00:00:00&end=2999-01-01T00:00:00").json()) == 3
     assert api.get(base + "?start=2999-01-01T00:00:00").json() == []
+    assert len(api.get(base + "?start=2000-01-01 00:00:00").json()) == 3
+    assert len(api.get(base + "?start=2000-01-01T00:00:00+01:00").json()) == 3  # raw '+'
+    assert len(api.get(base + "?end=2999-01-01T00:00:00Z").json()) == 3
     assert api.get(base + "?end=2000-01-01T00:00:00").json() == []
     metrics = api.get(base + "?include_session_time_metrics=true").json()
     assert all(isinstance(u["session_time_metrics"], dict) for u in metrics)
