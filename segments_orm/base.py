@@ -14,6 +14,8 @@ How a resource tracks what to save (DESIGN.md 3):
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Optional, TypeVar, Union
@@ -28,7 +30,7 @@ from segments_orm.query import FilterSchema, QuerySet
 if TYPE_CHECKING:
     from segments_orm.client import Client
 
-__all__ = ["Manager", "Resource", "field", "lookup", "mutable_field", "resource"]
+__all__ = ["Manager", "Resource", "field", "html_text", "lookup", "mutable_field", "resource"]
 
 R = TypeVar("R", bound="Resource")
 C = TypeVar("C", bound=type)
@@ -154,6 +156,25 @@ def _is_typed(cls: type, slot: str) -> bool:
     return bool(attrs.fields_dict(cls)[slot].metadata.get("typed"))
 
 
+def html_text(value: Any, limit: int = 80) -> str:
+    """Return a short, readable text for a value in an HTML table cell."""
+    if value is None:
+        return ""
+    if isinstance(value, enum.Enum):
+        text = str(value.value)
+    elif isinstance(value, dt.datetime):
+        text = value.isoformat(sep=" ", timespec="seconds")
+    elif isinstance(value, (str, int, float)):
+        text = str(value)
+    elif isinstance(value, (Mapping, list, tuple)):
+        text = json.dumps(unstructure(value), default=str)
+    elif getattr(type(value), "__str__", None) is not object.__str__:
+        text = str(value)  # an Owner reads as its username
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 _INTERNAL = {"on_setattr": attrs.setters.NO_OP, "init": False, "repr": False, "eq": False}
 
 
@@ -244,22 +265,39 @@ class Resource:
         return " ".join(str(v) for v in self._identity() if v is not None)
 
     def _repr_html_(self) -> str:
+        """Render the fields that have a value as a two-column table (for notebooks)."""
         from html import escape
 
         rows = []
         for attribute in attrs.fields(type(self)):
-            if attribute.name.startswith("_") and attribute.name.lstrip("_") not in (
-                self._mutable_slots.values()
-            ):
+            if not attribute.init or attribute.name == EXTRA:
                 continue
-            if attribute.name == EXTRA:
+            name = self._mutable_slots.get(attribute.name, attribute.name)
+            if name.startswith("_"):
                 continue
-            name = attribute.name.lstrip("_")
-            text = repr(getattr(self, attribute.name))
-            if len(text) > 80:
-                text = text[:77] + "..."
-            rows.append(f"<tr><th>{escape(name)}</th><td>{escape(text)}</td></tr>")
+            value = getattr(self, attribute.name)
+            if value is None:
+                continue
+            if attribute.name in self._mutable_slots:
+                value = self._wire_value(name, value)
+            rows.append(f"<tr><th>{escape(name)}</th><td>{escape(html_text(value))}</td></tr>")
+        if self.extra:
+            rows.append(f"<tr><th>extra</th><td>{escape(html_text(self.extra))}</td></tr>")
         return f"<table><caption>{escape(repr(self))}</caption>{''.join(rows)}</table>"
+
+    def _html_row(self) -> dict[str, str]:
+        """Return the cells of this object's row in a queryset's HTML table."""
+        label = self._repr_label()
+        if len(label) > 1 and label[0] == label[-1] and label[0] in "'\"":
+            label = label[1:-1]  # a quoted name reads better unquoted in a table cell
+        row = {type(self).__name__: label}
+        for name, shown in self._repr_fields:
+            row[shown] = html_text(getattr(self, name, None))
+        for name in ("uuid", "created_at"):
+            value = getattr(self, name, None)
+            if value is not None and str(value) != label:
+                row[name] = html_text(value)
+        return row
 
     def __dir__(self) -> list[str]:
         # Tab completion shows fields, relations and methods, not internals.
@@ -443,6 +481,23 @@ class Manager(Generic[R]):
     def __repr__(self) -> str:
         where = "/".join(self._params.values())
         return f"<{type(self).__name__} {where}>" if where else f"<{type(self).__name__}>"
+
+    def __dir__(self) -> list[str]:
+        # Tab completion shows what to call, not the class's configuration or internals.
+        hidden = {"model", "list_path", "schema", "item_name", "queryset_class"}
+        names = set(object.__dir__(self)) - hidden
+        return sorted(n for n in names if not n.startswith("_"))
+
+    def _repr_html_(self) -> Optional[str]:
+        """Render the first objects as a table (for notebooks), as ``all()`` does.
+
+        Network: one small request.
+        """
+        try:
+            queryset = self.all()
+        except ValidationError:  # a collection the API cannot list: no table
+            return None
+        return queryset._repr_html_()
 
     # -- plumbing --------------------------------------------------------------------
 

@@ -118,6 +118,10 @@ class Client:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.api_url.root}>"
 
+    def __dir__(self) -> list[str]:
+        # Tab completion shows the managers and methods, not internals.
+        return sorted(n for n in object.__dir__(self) if not n.startswith("_"))
+
     def __enter__(self) -> Client:
         return self
 

@@ -32,6 +32,7 @@ T = TypeVar("T")
 
 MAX_PAGE_SIZE = 1000  # the platform's own default and, as far as is known, its cap
 _REPR_ITEMS = 5
+_HTML_ROWS = 10  # rows of a queryset's table in a notebook
 
 # A lookup turns the user's value into query parameters, validating it first.
 Encoder = Callable[[Any], dict[str, str]]
@@ -450,15 +451,44 @@ class QuerySet(Generic[T]):
         )
         return f"<QuerySet {head} [{shown}{more}]>"
 
+    def __dir__(self) -> list[str]:
+        # Tab completion shows the queryset API, not its slots.
+        return sorted(n for n in object.__dir__(self) if not n.startswith("_"))
+
     def _repr_html_(self) -> str:
+        """Render the first results as a table, with the count when it is known.
+
+        Network: one small page when nothing is cached yet.
+        """
         from html import escape
 
-        rows = self[: _REPR_ITEMS + 1] if self._cache is None else self._cache[: _REPR_ITEMS + 1]
-        body = "".join(f"<tr><td>{escape(repr(obj))}</td></tr>" for obj in rows[:_REPR_ITEMS])
-        if len(rows) > _REPR_ITEMS:
-            body += "<tr><td>...</td></tr>"
-        count = f" ({len(self._cache)})" if self._cache is not None else ""
-        return f"<table><thead><tr><th>{escape(self._name)}{count}</th></tr></thead>{body}</table>"
+        total: Optional[int]
+        if self._cache is not None:
+            rows, total = self._cache[:_HTML_ROWS], len(self._cache)
+        else:
+            fetched = self[: _HTML_ROWS + 1]
+            rows = fetched[:_HTML_ROWS]
+            total = len(fetched) if len(fetched) <= _HTML_ROWS else None
+        cells = [_html_row(obj) for obj in rows]
+        columns: list[str] = []
+        for row in cells:
+            columns.extend(c for c in row if c not in columns)
+        head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(row.get(c, ''))}</td>" for c in columns) + "</tr>"
+            for row in cells
+        )
+        what = self._name + (f" {_describe(self._lookups)}" if self._lookups else "")
+        count = f"the first {len(rows)} (there are more)" if total is None else f"{total} in all"
+        return (
+            f"<table><caption>{escape(what)}: {escape(count)}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+
+
+def _html_row(obj: Any) -> dict[str, str]:
+    row = getattr(obj, "_html_row", None)
+    return row() if callable(row) else {"": repr(obj)}
 
 
 def _describe(lookups: Mapping[str, Any]) -> str:

@@ -10,7 +10,15 @@ import attrs
 
 from segments_orm._concurrency import BulkError, BulkResult, run_bulk
 from segments_orm._converter import structure
-from segments_orm.base import Manager, Resource, field, lookup, mutable_field, resource
+from segments_orm.base import (
+    Manager,
+    Resource,
+    field,
+    html_text,
+    lookup,
+    mutable_field,
+    resource,
+)
 from segments_orm.enums import LabelStatus
 from segments_orm.exceptions import SegmentsError, ValidationError
 from segments_orm.query import FilterSchema, Lookup, QuerySet, encode_choice, encode_text
@@ -84,6 +92,13 @@ class Sample(Resource):
 
     def _repr_label(self) -> str:
         return f"{self.name!r}" if self.name is not None else str(self.uuid)
+
+    def _html_row(self) -> dict[str, str]:
+        row = super()._html_row()
+        included = self.label  # a query's include_label: show its status as a column
+        if included is not None:
+            row["label_status"] = html_text(included.label_status)
+        return row
 
     def _url_params(self) -> dict[str, str]:
         return {"uuid": check_name(self.uuid, "uuid")}

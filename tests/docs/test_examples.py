@@ -9,8 +9,8 @@ The conventions (docs/contributing.rst describes them for writers):
   would to the real service. The current directory is an empty temporary one.
 - A hidden comment ``.. examples: flowers`` anywhere in a file first creates
   ``jane/flowers`` (a bboxes dataset: categories ``flower`` and ``leaf``, the samples
-  ``daisy.png``, ``fern.png``, ``rose.png``, ``tulip.png``, the first two returned by
-  bulk_create labeled) and the user ``john``. Without it, examples create what they use.
+  ``daisy.png``, ``fern.png``, ``rose.png``, ``tulip.png``, of which ``rose.png`` and
+  ``tulip.png`` are LABELED) and the user ``john``. Without it, examples create what they use.
 - A hidden comment ``.. example: skip`` right before a block leaves it out (only for
   code that cannot run here; say why in the text).
 - A block that defines ``test_*`` functions is a pytest example: each is called with the
