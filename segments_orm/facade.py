@@ -105,9 +105,9 @@ class SegmentsClient(Client):
     makes no request (call ``ping()`` to check the key).
 
     Example:
-        >>> from segments_orm import SegmentsClient as SegmentsClient  # doctest: +SKIP
-        >>> client = SegmentsClient(api_key)                            # doctest: +SKIP
-        >>> client.get_datasets()                                       # doctest: +SKIP
+        >>> from segments_orm import SegmentsClient  # was: from segments import ...
+        >>> client = SegmentsClient(api_key)  # doctest: +SKIP
+        >>> client.get_samples("jane/flowers", label_status="LABELED")  # doctest: +SKIP
     """
 
     # -- users -----------------------------------------------------------------------
