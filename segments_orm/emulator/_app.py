@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
-from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit
+from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
@@ -150,8 +150,6 @@ def _raw_target(environ: WSGIEnvironment) -> tuple[str, str]:
     if raw:
         parts = urlsplit(raw)
         return parts.path or "/", parts.query
-    from urllib.parse import quote
-
     path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
     return quote(path, safe="/:@!$&'()*+,;=-._~"), environ.get("QUERY_STRING", "")
 
