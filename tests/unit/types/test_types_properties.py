@@ -22,7 +22,7 @@ from segments_orm.types._base import Model
 
 TASK_TYPES = [t.value for t in TaskType if t.value]
 SETTINGS = settings(
-    max_examples=12,
+    max_examples=10,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -171,7 +171,7 @@ def test_labels_load_and_dump_unchanged(task_type: str, data: st.DataObject) -> 
     assert same(sot.dump(sot.load_label_attributes(task_type, broken)), snapshot)
 
 
-@settings(SETTINGS, max_examples=40)
+@settings(SETTINGS, max_examples=30)
 @given(payload=JSON)
 def test_arbitrary_json_loads_and_dumps_unchanged_for_every_task_type(payload: Any) -> None:
     snapshot = json.loads(json.dumps(payload))
@@ -231,7 +231,7 @@ def _prepare_outcome(task_type: str, payload: Any) -> Any:
         return error
 
 
-@settings(SETTINGS, max_examples=40)
+@settings(SETTINGS, max_examples=30)
 @given(payload=JSON)
 def test_prepare_raises_only_validation_errors(payload: Any) -> None:
     for task_type in TASK_TYPES:
