@@ -296,6 +296,9 @@ class Emulator:
         if seed is not None:
             self.load_seed(seed)
 
+    def __repr__(self) -> str:
+        return f"<Emulator db={self.store.path!r} faults={self.faults!r}>"
+
     # --- admin interface ----------------------------------------------------------------
 
     @property

@@ -210,3 +210,27 @@ def test_the_app_works_under_any_wsgi_server(server):
         assert fetched.get_json()["name"] == "naïve x"
     finally:
         emulator.close()
+
+
+def _every_authenticated_endpoint():
+    from segments_orm.emulator._app import ROUTES
+
+    for route in ROUTES:
+        if route.auth != "required":
+            continue
+        path = route.pattern
+        for placeholder in ("{owner}", "{name}", "{username}", "{org}", "{uuid}", "{file}"):
+            path = path.replace(placeholder, "x")
+        path = path.replace("{labelset*}", "ls").replace("{release*}", "r").replace("{key*}", "k")
+        for method in route.methods:
+            yield method, path + "/"
+
+
+@pytest.mark.parametrize(("method", "path"), list(_every_authenticated_endpoint()))
+def test_every_api_endpoint_needs_credentials(anonymous, keyed, method, path):
+    response = anonymous.request(method, path, json={})
+    assert response.status_code == 401, response.text
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    response = keyed("not-a-real-key").request(method, path, json={})
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
