@@ -241,3 +241,36 @@ def test_bad_dataset_identifier_is_refused_before_sending(api: FakeApi, client: 
     with pytest.raises(ValidationError):
         client.datasets.get("no-slash")
     assert api.calls == []
+
+
+def test_in_place_edit_of_task_attributes_is_sent_under_its_wire_name(
+    api: FakeApi, dataset
+) -> None:
+    echo_patch(api, "datasets/jane/flowers/", dataset_json())
+    dataset.task_attributes.categories[1].name = "wolf"
+    dataset.save()
+    (patch,) = api.requests_to("PATCH", "datasets/jane/flowers/")
+    assert list(patch.body) == ["task_attributes"]
+    names = [c["name"] for c in patch.body["task_attributes"]["categories"]]
+    assert names == ["cat", "wolf"]
+
+
+def test_sample_get_sends_labelset_and_signed_urls(api: FakeApi, client: Client) -> None:
+    api.on("GET", "samples/uuid-a.jpg/", sample_json(label=label_json()))
+    sample = client.samples.get("uuid-a.jpg", labelset="ground-truth", signed_urls=True)
+    (call,) = api.calls
+    assert call.query == {"labelset": "ground-truth", "include_signed_urls": "1"}
+    assert sample.label.attributes.annotations[0].points == [[1, 2], [3, 4]]
+    assert client.samples.get("uuid-b", lazy=True).uuid == "uuid-b"
+    assert len(api.calls) == 1
+
+
+def test_clone_sends_the_defaults_of_the_platform(api: FakeApi, dataset) -> None:
+    api.on("POST", "datasets/jane/flowers/clone/", dataset_json("jane/flowers-clone"), status=201)
+    clone = dataset.clone()
+    (post,) = api.calls
+    assert post.body == {"name": "flowers-clone", "clone_labels": False}
+    assert clone.full_name == "jane/flowers-clone"
+    with pytest.raises(ValidationError):
+        dataset.clone(new_task_type="nope")
+    assert len(api.calls) == 1
