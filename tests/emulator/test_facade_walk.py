@@ -249,6 +249,20 @@ def test_get_samples_filters_sorts_and_pages(
         client.get_samples(DATASET, per_page=2, page=3)
 
 
+def test_a_loop_of_add_sample_reads_the_dataset_once(
+    server: EmulatorServer, client: so.SegmentsClient, dataset: so.Dataset
+) -> None:
+    before = server.emulator.stats.requests
+    for index in range(3):
+        client.add_sample(DATASET, f"{index}.jpg", image(f"{index}.jpg"))
+    assert server.emulator.stats.requests - before == 1 + 3
+    # After a task type change, samples are checked against the new one.
+    client.update_dataset(DATASET, task_type="pointcloud-cuboid")
+    with pytest.raises(so.ValidationError):
+        client.add_sample(DATASET, "3.jpg", image("3.jpg"))
+    assert [s.name for s in client.get_samples(DATASET)] == ["0.jpg", "1.jpg", "2.jpg"]
+
+
 def test_update_sample_sends_an_explicit_none_to_unassign(
     client: so.SegmentsClient, dataset: so.Dataset
 ) -> None:
