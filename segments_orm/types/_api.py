@@ -17,7 +17,7 @@ from segments_orm.types._base import (
     ShapeError,
     dump,
     kind_of,
-    to_json,
+    to_checked_json,
 )
 
 __all__ = [
@@ -138,7 +138,7 @@ def _prepare(
     if not isinstance(value, (Model, Mapping)):
         problems.add("", f"expected an object or a model, got {type(value).__name__}")
         raise ValidationError.from_errors(problems.summary(), heading)
-    data = to_json(value, problems)
+    data = to_checked_json(value, problems)
     kind.check(data, "", problems, ctx)
     if problems:
         raise ValidationError.from_errors(problems.summary(), heading)

@@ -54,6 +54,7 @@ __all__ = [
     "load",
     "model",
     "plan_for",
+    "to_checked_json",
     "to_json",
 ]
 
@@ -666,7 +667,7 @@ class Model:
         from segments_orm.exceptions import ValidationError
 
         problems = Problems()
-        plain = to_json(data, problems)
+        plain = to_checked_json(data, problems)
         plan = plan_for(cls)
         plan.check(plain, "", problems, Context())
         if problems:
@@ -796,26 +797,29 @@ class Plan:
             problems.add(path, f"expected an object, got {show(data)}")
             return
         for spec in self.fields:
-            sub = _key_path(path, spec.wire)
-            if spec.wire not in data:
+            wire = spec.wire
+            if wire not in data:
                 if spec.required:
-                    problems.add(sub, spec.required_message)
+                    problems.add(_key_path(path, wire), spec.required_message)
                 continue
-            value = data[spec.wire]
+            value = data[wire]
             if value is None:
                 if not spec.nullable:
-                    problems.add(sub, "must not be null")
+                    problems.add(_key_path(path, wire), "must not be null")
                 continue
-            spec.inner.check(value, sub, problems, ctx)
+            inner = spec.inner
+            # A valid scalar needs neither a path nor a call into the check.
+            if not inner.ok(value):
+                inner.check(value, _key_path(path, wire), problems, ctx)
             if (
                 spec.category
                 and ctx.categories is not None
                 and _is_int(value)
                 and value not in ctx.categories
             ):
-                problems.add(sub, f"{value} is not a category of this dataset")
+                problems.add(_key_path(path, wire), f"{value} is not a category of this dataset")
             if spec.unique is not None and isinstance(value, list):
-                _check_unique(value, spec.unique, sub, problems)
+                _check_unique(value, spec.unique, _key_path(path, wire), problems)
         for key, value in data.items():
             if key not in self.by_wire:
                 if not isinstance(key, str):
@@ -871,6 +875,10 @@ def dump(value: Any) -> Any:
     return value
 
 
+class ShadowedKeyError(Exception):
+    """A model's ``extra`` holds a key that is also one of its fields (internal)."""
+
+
 def to_json(value: Any, problems: Optional[Problems] = None, path: str = "") -> Any:
     """Return plain JSON data (fresh containers) for a write, from models, dicts or both.
 
@@ -878,10 +886,13 @@ def to_json(value: Any, problems: Optional[Problems] = None, path: str = "") -> 
     and scalars become Python lists and numbers. Anything else is left for the check to
     name.
 
+    A model's ``extra`` key that is also one of its fields would be lost by the dump (the
+    field wins). Without ``problems`` that raises `ShadowedKeyError`, so the common case
+    builds no paths; the caller then converts again with ``problems`` to report where.
+
     Args:
         value: What the user gave.
-        problems: Where to report what a dump would lose: a model's ``extra`` key that is
-            also one of its fields (the field wins). None to skip the report.
+        problems: Where to report shadowed keys, or None to raise on the first one.
         path: The path of ``value``, for those reports.
     """
     kind = type(value)
@@ -889,13 +900,14 @@ def to_json(value: Any, problems: Optional[Problems] = None, path: str = "") -> 
         return value
     if isinstance(value, Model):
         plan = plan_for(kind)
-        if problems is not None:
-            for key in value.extra:
-                if key in plan.by_wire:
-                    problems.add(
-                        _key_path(path, key),
-                        f"given both as a field and in extra; remove it from {kind.__name__}.extra",
-                    )
+        for key in value.extra:
+            if key in plan.by_wire:
+                if problems is None:
+                    raise ShadowedKeyError(key)
+                problems.add(
+                    _key_path(path, key),
+                    f"given both as a field and in extra; remove it from {kind.__name__}.extra",
+                )
         return to_json(plan.dump(value), problems, path)
     if isinstance(value, enum.Enum):
         return to_json(value.value)
@@ -919,6 +931,14 @@ def to_json(value: Any, problems: Optional[Problems] = None, path: str = "") -> 
     if isinstance(value, numbers.Real):
         return float(value)
     return value
+
+
+def to_checked_json(value: Any, problems: Problems) -> Any:
+    """Convert with `to_json`, reporting shadowed extra keys (with paths) in ``problems``."""
+    try:
+        return to_json(value)
+    except ShadowedKeyError:
+        return to_json(value, problems)
 
 
 def _is_model_class(kind: Any) -> bool:
