@@ -7,10 +7,13 @@ ORM objects (`Dataset`, `Sample`, ...), so they also have the ORM's methods.
 
 Where the two differ on purpose (API.md 7, WIRE.md 15): construction makes no request;
 names are percent-encoded; ``get_sample`` with both ``labelset`` and
-``include_signed_url`` sends a well-formed query; errors are mapped by status; the
+``include_signed_url`` sends a well-formed query; errors are mapped by status (a 400
+saying "does not exist" is a `BadRequestError`, not a `NotFoundError`); the
 ``enable_compression`` flags are accepted but request bodies on those endpoints are
-always gzip-compressed (the platform's default); an empty ``update_*`` call sends no
-PATCH and returns the object as it is.
+always gzip-compressed (the platform's default); an ``update_dataset``, ``update_sample``
+or ``update_label`` with nothing to change sends no PATCH and returns the object fetched
+with a GET, and such an ``update_issue`` raises `ValidationError` (the API cannot fetch
+one issue).
 """
 
 from __future__ import annotations
