@@ -13,6 +13,8 @@ The conventions (docs/contributing.rst describes them for writers):
   ``tulip.png`` are LABELED) and the user ``john``. Without it, examples create what they use.
 - A hidden comment ``.. example: skip`` right before a block leaves it out (only for
   code that cannot run here; say why in the text).
+- ``print(...)  # text`` at the top level of a block states the output: the printed text
+  must match ``text``, where ``...`` stands for anything (a uuid, a port).
 - A block that defines ``test_*`` functions is a pytest example: each is called with the
   fixtures it names (``segments_emulator``, ``segments_client``) bound to the emulator.
 - Python in a bare ``::`` literal block, ``.. code::`` or ``.. doctest::`` would not run,
@@ -21,9 +23,13 @@ The conventions (docs/contributing.rst describes them for writers):
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import inspect
+import io
 import re
 import textwrap
+import tokenize
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -123,6 +129,45 @@ def test_python_examples_are_code_blocks_that_run(path: Path) -> None:
         )
 
 
+def _comments(code: str) -> dict[int, str]:
+    """Return the comment of each line of ``code`` that has one, by line number."""
+    found = {}
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.COMMENT:
+            found[token.start[0]] = token.string[1:].strip()
+    return found
+
+
+def _matches(expected: str, printed: str) -> bool:
+    pattern = ".*".join(re.escape(part) for part in expected.split("..."))
+    return re.fullmatch(pattern, printed, re.S) is not None
+
+
+def run_example(code: str, filename: str, namespace: dict[str, Any]) -> None:
+    """Run ``code`` statement by statement, checking the output that prints announce."""
+    tree = ast.parse(code, filename)
+    comments = _comments(code)
+    for statement in tree.body:
+        compiled = compile(ast.Module(body=[statement], type_ignores=[]), filename, "exec")
+        expected = comments.get(statement.end_lineno or statement.lineno)
+        is_print = (
+            isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Call)
+            and isinstance(statement.value.func, ast.Name)
+            and statement.value.func.id == "print"
+        )
+        if not (is_print and expected):
+            exec(compiled, namespace)
+            continue
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            exec(compiled, namespace)
+        printed = output.getvalue().rstrip("\n")
+        assert _matches(expected, printed), (
+            f"{filename}:{statement.lineno}: printed {printed!r}, the comment says {expected!r}"
+        )
+
+
 def _call_tests(namespace: dict[str, Any], before: set[str], fixtures: dict[str, Any]) -> None:
     for name in sorted(set(namespace) - before):
         function = namespace[name]
@@ -154,10 +199,10 @@ def test_examples_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
             for example in runnable:
                 where = f"{_relative(path)}:{example.line}"
                 # Pad so tracebacks give the line numbers of the .rst file.
-                code = compile("\n" * (example.line - 1) + example.code, str(path), "exec")
+                code = "\n" * (example.line - 1) + example.code
                 before = set(namespace)
                 try:
-                    exec(code, namespace)
+                    run_example(code, str(path), namespace)
                     _call_tests(namespace, before, fixtures)
                 except Exception as error:
                     pytest.fail(
@@ -175,6 +220,13 @@ def test_the_readme_has_examples_in_both_styles() -> None:
     code = "\n".join(e.code for e in examples)
     assert "so.Client(" in code
     assert "so.SegmentsClient(" in code
+
+
+def test_printed_output_is_checked_against_the_comment() -> None:
+    namespace: dict[str, Any] = {}
+    run_example("x = 2\nprint(x + 1)  # 3\nprint('a-1234-b')  # a-...-b\n", "t.py", namespace)
+    with pytest.raises(AssertionError, match="printed '4', the comment says '3'"):
+        run_example("print(4)  # 3\n", "t.py", namespace)
 
 
 def test_the_parser_finds_blocks_options_and_markers(tmp_path: Path) -> None:
