@@ -111,7 +111,7 @@ def _xyz(value: Vector3, name: str) -> XYZ:
     if isinstance(value, XYZ):
         return value
     if isinstance(value, Mapping):
-        return XYZ(x=value["x"], y=value["y"], z=value["z"])
+        return XYZ.from_json(value)  # checks it: a missing axis is a ValidationError
     if len(value) != 3:
         raise ValidationError.from_errors(
             [f"{name}: expected 3 numbers (x, y, z), got {len(value)}"], "Invalid cuboid"

@@ -58,3 +58,5 @@ def test_cuboid_accepts_tuples_mappings_and_models() -> None:
     assert sot.dump(tracked)["track_id"] == 4
     with pytest.raises(ValidationError, match=r"position: expected 3 numbers"):
         sot.cuboid((1, 2), (1, 1, 1), 0, id=1, category_id=1)
+    with pytest.raises(ValidationError, match=r"z: required"):
+        sot.cuboid((1, 2, 3), {"x": 1, "y": 1}, 0, id=1, category_id=1)
