@@ -77,8 +77,8 @@ class ApiUrl:
             Off by default: the API key would cross the network in clear.
 
     Raises:
-        ValidationError: The URL is not absolute http(s), or is plain http to a remote
-            host without ``allow_insecure_http``.
+        ValidationError: The URL is not absolute http(s), holds a user name or password,
+            or is plain http to a remote host without ``allow_insecure_http``.
     """
 
     __slots__ = ("_prefix", "root")
@@ -89,6 +89,13 @@ class ApiUrl:
         url = URL(root.strip())
         if url.scheme not in ("http", "https") or not url.host:
             raise ValidationError(f"api_url: expected an absolute http(s) URL, got {root!r}")
+        if url.raw_user is not None or url.raw_password is not None:
+            # They would show in every error message, log line and repr that names a URL,
+            # and requests would send them as Basic auth in place of the API key.
+            raise ValidationError(
+                "api_url: a user name or password in the URL is not supported; "
+                "pass the key as api_key (or SEGMENTS_API_KEY) instead"
+            )
         if url.scheme == "http" and not allow_insecure_http and not is_loopback_host(url.host):
             raise ValidationError(
                 f"api_url: refusing plain http to {url.host}: the API key would travel "

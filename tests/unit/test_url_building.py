@@ -228,3 +228,18 @@ def test_is_loopback_host() -> None:
     assert not is_loopback_host(None)
     assert not is_loopback_host("example.com")
     assert not is_loopback_host("0.0.0.0")
+
+
+@pytest.mark.parametrize(
+    "root",
+    [
+        "https://jane:hunter2@api.segments.ai/",
+        "https://jane@api.segments.ai/",
+        "http://:pw@127.0.0.1/",
+    ],
+)
+def test_credentials_in_the_root_refused_without_echo(root: str) -> None:
+    with pytest.raises(ValidationError, match="api_key") as caught:
+        ApiUrl(root)
+    assert "hunter2" not in str(caught.value)
+    assert "pw" not in str(caught.value).replace("password", "")
