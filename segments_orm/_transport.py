@@ -470,16 +470,19 @@ class Transport:
             policy.sleep(wait)
 
     def _wait_for_gate(self, started: float) -> None:
-        wait = self._gate.remaining()
-        if wait <= 0:
-            return
-        if self.retry.clock() - started + wait > self.retry.total:
-            raise APILimitError(
-                f"The API asked every request to wait {wait:.1f} s more, past this call's "
-                f"time budget of {self.retry.total:.0f} s."
-            )
-        self._report_wait(wait, "Rate limited by the API (429), every request of this client")
-        self.retry.sleep(wait)
+        # Checked again after each sleep: another worker's 429 may have pushed the gate
+        # further while this one slept, and sending then would only earn one more 429.
+        while True:
+            wait = self._gate.remaining()
+            if wait <= 0:
+                return
+            if self.retry.clock() - started + wait > self.retry.total:
+                raise APILimitError(
+                    f"The API asked every request to wait {wait:.1f} s more, past this "
+                    f"call's time budget of {self.retry.total:.0f} s."
+                )
+            self._report_wait(wait, "Rate limited by the API (429), every request of this client")
+            self.retry.sleep(wait)
 
     def _attempt(
         self, method: str, url: str, send: Callable[[], requests.Response]
