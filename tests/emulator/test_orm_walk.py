@@ -14,7 +14,8 @@ from collections.abc import Iterator
 import pytest
 
 import segments_orm as so
-from segments_orm.emulator import EmulatorServer
+from segments_orm.emulator import EmulatorServer, Faults
+from segments_orm.emulator._faults import Decision
 from segments_orm.exceptions import (
     AlreadyExistsError,
     AuthorizationError,
@@ -364,9 +365,7 @@ def test_issues(dataset: so.Dataset) -> None:
     other.issues.create("Blurry.", status=so.IssueStatus.CLOSED)
     assert dataset.issues.count() == 2
     assert [i.description for i in sample.issues.all()] == ["You forgot the cars."]
-    assert [i.description for i in dataset.issues.filter(status="OPEN")] == [
-        "You forgot the cars."
-    ]
+    assert [i.description for i in dataset.issues.filter(status="OPEN")] == ["You forgot the cars."]
     issue.status = so.IssueStatus.CLOSED
     issue.description = "Fixed."
     issue.save()
@@ -430,6 +429,8 @@ def test_workunits(dataset: so.Dataset) -> None:
     assert dataset.workunits.filter(end=future).count() == 3
     with pytest.raises(ValidationError):
         dataset.workunits.filter(start="yesterday")
+    (timed, *_) = dataset.workunits.with_session_time_metrics()
+    assert isinstance(timed.session_time_metrics, dict)
 
 
 # -- assets ------------------------------------------------------------------------------
@@ -448,3 +449,55 @@ def test_asset_upload(client: so.Client, dataset: so.Dataset, tmp_path) -> None:
     assert sample.attributes.image.url == asset.url
     with pytest.raises(ValidationError):
         client.assets.upload(b"no name")
+
+
+# -- creates whose answer is lost ----------------------------------------------------------
+
+
+class DropFirstAnswer(Faults):
+    """Commit the first request to the routes, then hang up before answering it."""
+
+    def __init__(self, routes: list) -> None:
+        super().__init__(routes=routes)
+        self.dropped = 0
+
+    def decide(self, path: str) -> Decision:
+        if self.applies_to(path) and self.dropped == 0:
+            self.dropped += 1
+            return Decision(0.0, "drop_after_commit", None)
+        return Decision(0.0, None, None)
+
+
+@pytest.mark.parametrize(
+    ("route", "create", "listing"),
+    [
+        (
+            "/datasets/*/*/samples/",
+            lambda ds: ds.samples.create("a.jpg", image("a.jpg")),
+            lambda ds: [s.name for s in ds.samples.all()],
+        ),
+        (
+            "/datasets/*/*/labelsets/",
+            lambda ds: ds.labelsets.create("model-v2"),
+            lambda ds: sorted(ls.name for ls in ds.labelsets.all()),
+        ),
+        (
+            "/datasets/*/*/releases/",
+            lambda ds: ds.releases.create("v1"),
+            lambda ds: [r.name for r in ds.releases.all()],
+        ),
+    ],
+    ids=["sample", "labelset", "release"],
+)
+def test_a_create_whose_answer_was_lost_returns_the_committed_object(
+    server: EmulatorServer, dataset: so.Dataset, route: str, create, listing
+) -> None:
+    before = listing(dataset)
+    faults = DropFirstAnswer([route])
+    server.emulator.faults = faults
+    made = create(dataset)  # no AlreadyExistsError, no duplicate
+    server.emulator.faults = None
+    assert faults.dropped == 1
+    assert server.emulator.stats.faults == {"drop_after_commit": 1}
+    assert made.name in listing(dataset)
+    assert len(listing(dataset)) == len(before) + 1
