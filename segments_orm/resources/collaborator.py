@@ -82,7 +82,7 @@ class CollaboratorManager(Manager[Collaborator]):
 
         Raises:
             CollaboratorError: The user is already a collaborator.
-            NotFoundError: There is no such user.
+            BadRequestError: There is no such user (the API answers 400, WIRE.md 15.4).
         """
         body = {"user": check_name(username, "username"), "role": check_choice(role, Role, "role")}
 
