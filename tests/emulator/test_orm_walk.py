@@ -19,6 +19,7 @@ from segments_orm.emulator._faults import Decision
 from segments_orm.exceptions import (
     AlreadyExistsError,
     AuthorizationError,
+    BadRequestError,
     CollaboratorError,
     NotFoundError,
     ValidationError,
@@ -175,6 +176,9 @@ def test_collaborators(client: so.Client, dataset: so.Dataset, other_client) -> 
     assert raised.value.status_code == 403
     with pytest.raises(CollaboratorError):
         dataset.collaborators.add("john")
+    with pytest.raises(BadRequestError) as unknown:  # a 400, not a 404 (WIRE.md 15.4)
+        dataset.collaborators.add("ghost")
+    assert isinstance(unknown.value, ValidationError)
     collaborator = dataset.collaborators.get("john")
     collaborator.role = so.Role.MANAGER
     collaborator.save()
