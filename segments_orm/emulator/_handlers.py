@@ -16,9 +16,9 @@ import os
 import sqlite3
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Union, overload
 
 from werkzeug.wrappers import Response
 
@@ -742,6 +742,13 @@ def list_samples(ctx: Ctx) -> Reply:
             "SELECT * FROM labels WHERE dataset_id = ? AND labelset = ?", (dataset["id"], labelset)
         )
     }
+    column = _SQL_SAMPLE_SORTS.get(sort.lstrip("-"))
+    if column is not None and not contains and not filters and statuses is None:
+        # The plain listing: SQLite sorts and cuts the page, so a page costs O(page), not
+        # a decode of every sample of the dataset (20 pages of 20,000 samples took
+        # seconds each, hiding the clients' own costs in the benchmarks).
+        page = paginate(_SampleRows(tx, dataset["id"], column, descending, labels), query)
+        return 200, _sample_page_json(query, dataset, labelset_param, page)
     selected = []
     for row in tx.all("SELECT * FROM samples WHERE dataset_id = ? ORDER BY seq", (dataset["id"],)):
         if contains and contains not in row["name"]:
@@ -762,6 +769,15 @@ def list_samples(ctx: Ctx) -> Reply:
     # Stable sorts: ties keep creation order, whatever the direction.
     selected.sort(key=lambda item: sort_key(*item), reverse=descending)
     page = paginate(selected, query)
+    return 200, _sample_page_json(query, dataset, labelset_param, page)
+
+
+def _sample_page_json(
+    query: Mapping[str, str],
+    dataset: sqlite3.Row,
+    labelset_param: Optional[str],
+    page: list[tuple[sqlite3.Row, Any, Optional[sqlite3.Row]]],
+) -> list[dict[str, Any]]:
     name = full_name(dataset)
     full = query.get("include_full_label") in ("1", "true", "True")
     task_type = _task_type(dataset)
@@ -771,7 +787,63 @@ def list_samples(ctx: Ctx) -> Reply:
         if labelset_param is not None and label is not None:
             shaped = label_json(label, task_type) if full else label_summary_json(label)
         out.append(sample_json(row, name, shaped))
-    return 200, out
+    return out
+
+
+# Sorts on a column of the samples table (the others read the document or the label).
+_SQL_SAMPLE_SORTS = {
+    "name": "name",
+    "created_at": "created_at",
+    "created": "created_at",
+    "updated_at": "updated_at",
+}
+
+
+class _SampleRows(Sequence[tuple[sqlite3.Row, Any, Optional[sqlite3.Row]]]):
+    """A dataset's samples in a column's order, read from SQLite one slice at a time.
+
+    Ties keep creation order in both directions, as the stable sort of the general path.
+    """
+
+    def __init__(
+        self,
+        tx: Tx,
+        dataset_id: int,
+        column: str,
+        descending: bool,
+        labels: Mapping[str, sqlite3.Row],
+    ) -> None:
+        self._tx = tx
+        self._dataset_id = dataset_id
+        self._order = f"{column} {'DESC' if descending else 'ASC'}, seq ASC"
+        self._labels = labels
+
+    def __len__(self) -> int:
+        return int(
+            self._tx.scalar(
+                "SELECT COUNT(*) FROM samples WHERE dataset_id = ?", (self._dataset_id,)
+            )
+        )
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[sqlite3.Row, Any, Optional[sqlite3.Row]]: ...
+
+    @overload
+    def __getitem__(
+        self, index: slice
+    ) -> Sequence[tuple[sqlite3.Row, Any, Optional[sqlite3.Row]]]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Any:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop, step = index.indices(len(self))
+        if step != 1:
+            raise ValueError("only contiguous slices")
+        rows = self._tx.all(
+            f"SELECT * FROM samples WHERE dataset_id = ? ORDER BY {self._order} LIMIT ? OFFSET ?",
+            (self._dataset_id, max(0, stop - start), start),
+        )
+        return [(row, None, self._labels.get(row["uuid"])) for row in rows]
 
 
 def _sign_urls(value: Any) -> Any:
