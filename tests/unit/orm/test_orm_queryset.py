@@ -377,3 +377,23 @@ def test_queryset_delete_sends_uuids_in_chunks_of_1000(api: FakeApi, dataset) ->
     assert [len(d.body["uuids"]) for d in deletes] == [1000, 1000, 300]
     assert deletes[0].body["uuids"][0] == "uuid-s0000"
     assert len({u for d in deletes for u in d.body["uuids"]}) == 2300
+
+
+def test_breaking_out_of_a_loop_leaves_no_page_thread(api: FakeApi, dataset) -> None:
+    import threading
+
+    api.paged(SAMPLES, samples(50))
+    for sample in dataset.samples.all().page_size(10):
+        assert sample.name == "s0000"
+        break
+    for sample in dataset.samples.all().page_size(10).iterator():
+        assert sample.name == "s0000"
+        break
+    assert not [t for t in threading.enumerate() if t.name.startswith("segments-orm-page")]
+
+
+def test_iterating_the_dataset_manager_pages_to_the_end(api: FakeApi, client: Client) -> None:
+    api.paged("user/datasets/", [dataset_json(f"jane/d{i:04d}") for i in range(1500)])
+    assert len([d.full_name for d in client.datasets]) == 1500
+    assert pages_fetched(api, "user/datasets/") == [1, 2]
+    assert client.datasets.count() == 1500
