@@ -292,9 +292,13 @@ class Emulator:
             _set_meta(tx, "demo_api_key", demo_key)
         self.signing_secret = secret.encode()
         self._demo_key = demo_key
-        self._ensure_demo()
-        if seed is not None:
-            self.load_seed(seed)
+        try:
+            self._ensure_demo()
+            if seed is not None:
+                self.load_seed(seed)
+        except BaseException:
+            self.store.close()
+            raise
 
     def __repr__(self) -> str:
         return f"<Emulator db={self.store.path!r} faults={self.faults!r}>"

@@ -200,6 +200,16 @@ def test_seed_file(tmp_path):
         assert me.json()["username"] == "john"
 
 
+def test_bad_seed_raises_value_error(tmp_path):
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"users": [{"username": "demo"}]}))
+    with pytest.raises(ValueError, match="taken"):
+        EmulatorServer(seed=str(seed))
+    seed.write_text("[1, 2]")
+    with pytest.raises(ValueError, match="JSON object"):
+        EmulatorServer(seed=str(seed))
+
+
 def test_cli_serves_and_prints_url_and_key(tmp_path):
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"users": [{"username": "john", "api_key": "k-john"}]}))
