@@ -405,12 +405,15 @@ class Emulator:
             data = json.loads(Path(seed).read_text(encoding="utf-8"))
         if not isinstance(data, Mapping):
             raise ValueError("a seed must be a JSON object")
-        for user in data.get("users", []):
-            self.add_user(user["username"], user.get("email"), api_key=user.get("api_key"))
-        for org in data.get("organizations", []):
-            self.add_organization(org["name"], org.get("email"))
-            for member in org.get("members", []):
-                self.add_member(org["name"], member["username"], member.get("role", "labeler"))
+        try:
+            for user in data.get("users", []):
+                self.add_user(user["username"], user.get("email"), api_key=user.get("api_key"))
+            for org in data.get("organizations", []):
+                self.add_organization(org["name"], org.get("email"))
+                for member in org.get("members", []):
+                    self.add_member(org["name"], member["username"], member.get("role", "labeler"))
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"malformed seed: {error!r}") from None
 
     def reset(self) -> None:
         """Wipe the state back to the demo user (same key); clear faults and counters."""

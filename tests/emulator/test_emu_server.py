@@ -208,6 +208,8 @@ def test_bad_seed_raises_value_error(tmp_path):
     seed.write_text("[1, 2]")
     with pytest.raises(ValueError, match="JSON object"):
         EmulatorServer(seed=str(seed))
+    with pytest.raises(ValueError, match="malformed seed"):
+        EmulatorServer(seed={"users": [{"email": "no-username@x.org"}]})
 
 
 def test_cli_serves_and_prints_url_and_key(tmp_path):
