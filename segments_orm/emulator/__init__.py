@@ -47,6 +47,36 @@ Releases are snapshotted when created and answered PENDING with no URL; the firs
 release file of WIRE.md 13.3 without auth (FAILED for point-cloud segmentation datasets).
 Assets are uploaded through a presigned-style multipart POST to the emulator itself and
 served back, without auth, at the asset URL.
+
+Where WIRE.md only infers the platform's behaviour ([I]), the emulator chooses:
+
+- Creates answer 201, PUT of a label 201, reads and PATCHes 200, deletes 204 with no body,
+  bulk delete 200 ``{"deleted_count": n}``; ``/api_status/`` answers 200 ``{}``.
+- Pages: ``per_page`` 1 to 1000 (else 400 ``{"per_page": [...]}``); a page past the end,
+  below 1 or not a number is 404 "Invalid page."; page 1 of nothing is ``[]``. Ties in any
+  sort keep creation order.
+- Sample filters: ``name__contains`` is case-sensitive; ``filters`` pairs are ANDed and
+  compared as text, numbers or booleans; ``label_status`` values are ORed (case-insensitive)
+  and ``UNLABELED`` means no label in the labelset asked for (ground-truth by default); an
+  unknown labelset, status or sort key is a field-level 400.
+- Samples: names are unique per dataset (``add_sample`` of a taken name: 400 "Sample with this
+  name already exists."; ``samples_bulk`` returns the existing sample unchanged, validates the
+  whole batch first and writes all or nothing); attributes must carry the key of the
+  dataset's task type (``image``, ``frames``, ``pcd`` or ``sensors``); assignees must exist.
+- Labels: PUT replaces everything but ``created_at``/``created_by``; PATCH sets only the keys
+  sent (``attributes`` as a whole); ``UNLABELED`` cannot be written; setting a review status
+  records ``reviewed_at``/``reviewed_by``. Each PUT or PATCH records one workunit by the
+  writer (``work_type`` "reviewing" for review statuses, else "labeling"; times are 0).
+- The ground-truth labelset cannot be deleted; deleting a labelset deletes its labels.
+- Clones copy settings, labelsets, samples (new uuids) and, when asked, labels; not
+  collaborators, issues or releases. ``cloned_from`` is the source's full name.
+- Collaborators: an unknown user is 400 ``{"user": ["Object with username=... does not
+  exist."]}``; the owner or an organization "cannot be added as collaborator".
+- NaN and Infinity in bodies are refused (400 "JSON parse error - ..."), as are bodies over
+  32 MiB before or after gunzipping.
+- Injected errors answer 500 "A server error occurred.", 502 "502 Bad Gateway", 503 with
+  ``Retry-After``, 504 "504 Gateway Time-out" and 429 with DRF's throttle phrase and
+  ``Retry-After``.
 """
 
 from __future__ import annotations
