@@ -24,7 +24,12 @@ import attrs
 from yarl import URL
 
 from segments_orm._converter import EXTRA, converter, unstructure, wire_name
-from segments_orm.exceptions import MissingContextError, SegmentsError, ValidationError
+from segments_orm.exceptions import (
+    MissingContextError,
+    NetworkError,
+    SegmentsError,
+    ValidationError,
+)
 from segments_orm.query import FilterSchema, QuerySet
 
 if TYPE_CHECKING:
@@ -152,6 +157,16 @@ def resource(cls: C) -> C:
     return built
 
 
+def _structure_answer(data: Any, cls: type[R]) -> R:
+    """Build a resource from the server's answer, or say plainly that it is not one."""
+    if not isinstance(data, Mapping):
+        raise NetworkError(
+            f"The server answered with {type(data).__name__} where a {cls.__name__} object "
+            "was expected"
+        )
+    return converter.structure(data, cls)
+
+
 def _is_typed(cls: type, slot: str) -> bool:
     return bool(attrs.fields_dict(cls)[slot].metadata.get("typed"))
 
@@ -212,7 +227,7 @@ class Resource:
     def _from_wire(
         cls: type[R], client: Optional[Client], data: Any, context: Optional[dict[str, Any]] = None
     ) -> R:
-        obj = converter.structure(data, cls)
+        obj = _structure_answer(data, cls)
         object.__setattr__(obj, "_client", client)
         object.__setattr__(obj, "_context", context)
         object.__setattr__(obj, "_loaded", True)
@@ -220,7 +235,7 @@ class Resource:
 
     def _apply(self, data: Any) -> None:
         """Update this object in place from the server's answer, forgetting local changes."""
-        self._adopt(converter.structure(data, type(self)))
+        self._adopt(_structure_answer(data, type(self)))
 
     def _adopt(self, other: Resource) -> None:
         """Take over the state of ``other``, a freshly loaded object of the same class."""
