@@ -25,11 +25,9 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import attrs
-import requests
-import urllib3.exceptions
 from yarl import URL
 
 from segments_orm._urls import ApiUrl
@@ -42,6 +40,11 @@ from segments_orm.exceptions import (
     ValidationError,
     error_from_response,
 )
+
+if TYPE_CHECKING:
+    # requests (with urllib3, http.client, ssl) is imported by the first request, not by
+    # ``import segments_orm``: it is most of the import time of a bare import.
+    import requests
 
 __all__ = ["PROTOCOL_VERSION", "RetryPolicy", "Timeout", "Transport", "logger"]
 
@@ -63,14 +66,17 @@ _REPLAYABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 
 # Failures that do not depend on the network: a malformed URL or header, a redirect loop.
 # Retrying them only spends the call's time budget.
-_NEVER_RETRIED = (
-    requests.exceptions.InvalidURL,
-    requests.exceptions.InvalidSchema,
-    requests.exceptions.MissingSchema,
-    requests.exceptions.InvalidHeader,
-    requests.exceptions.URLRequired,
-    requests.exceptions.TooManyRedirects,
-)
+def _never_retried() -> tuple[type[Exception], ...]:
+    import requests
+
+    return (
+        requests.exceptions.InvalidURL,
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidHeader,
+        requests.exceptions.URLRequired,
+        requests.exceptions.TooManyRedirects,
+    )
 
 
 def _default_random() -> float:
@@ -228,6 +234,9 @@ def _timed_out(exc: requests.RequestException) -> bool:
     requests raises ``ConnectionError`` (not ``Timeout``) when the read timeout expires
     while reading the body, after the headers came: a server that stalls mid-answer.
     """
+    import requests
+    import urllib3.exceptions
+
     if isinstance(exc, requests.Timeout):
         return True
     for item in _causes(exc):
@@ -241,6 +250,8 @@ def _timed_out(exc: requests.RequestException) -> bool:
 
 def _causes(exc: BaseException) -> list[BaseException]:
     """Return ``exc`` and every exception it wraps (args, reasons, causes, contexts)."""
+    import urllib3.exceptions
+
     found: list[BaseException] = []
     seen: set[int] = set()
     stack: list[Any] = [exc]
@@ -260,6 +271,9 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 def _reached_server(exc: requests.RequestException) -> bool:
     """Tell whether a failed request may have reached the server's application."""
+    import requests
+    import urllib3.exceptions
+
     if isinstance(exc, requests.ConnectTimeout):
         return False
     seen: set[int] = set()
@@ -310,21 +324,8 @@ class Transport:
         self._gate = _BackoffGate(self.retry.clock)
         self._origin = api_url.origin
         self._closed = False
-        self.session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=2, pool_maxsize=max(pool_size, 2), max_retries=0
-        )
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self.session.headers.update(
-            {
-                "X-source": "python-sdk",
-                "Segments-SDK-Version": PROTOCOL_VERSION,
-                "User-Agent": f"segments-orm/{__version__} "
-                f"(segments-ai/{PROTOCOL_VERSION} protocol) "
-                f"python-requests/{requests.__version__}",
-            }
-        )
+        self._pool_size = pool_size
+        self._session: Optional[requests.Session] = None
         self.requests_sent = 0
         self._count_lock = threading.Lock()
         self._wait_listeners: list[Callable[[float, str], None]] = []
@@ -332,6 +333,17 @@ class Transport:
 
     def __repr__(self) -> str:
         return f"<Transport {self.api_url.root}>"
+
+    @property
+    def session(self) -> requests.Session:
+        """The `requests.Session` of the API, created (and requests imported) on first use."""
+        session = self._session
+        if session is None:
+            with self._count_lock:
+                if self._session is None:
+                    self._session = _new_session(self._pool_size)
+                session = self._session
+        return session
 
     def add_wait_listener(self, listener: Callable[[float, str], None]) -> None:
         """Call ``listener(seconds, reason)`` before every retry or rate-limit wait.
@@ -355,7 +367,8 @@ class Transport:
     def close(self) -> None:
         """Close the pooled connections. Safe to call twice."""
         self._closed = True
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
         if self._uploads is not None:
             self._uploads.close()
 
@@ -487,11 +500,13 @@ class Transport:
     def _attempt(
         self, method: str, url: str, send: Callable[[], requests.Response]
     ) -> tuple[Optional[SegmentsError], bool, Optional[requests.Response]]:
+        import requests
+
         with self._count_lock:
             self.requests_sent += 1
         try:
             response = send()
-        except _NEVER_RETRIED as exc:
+        except _never_retried() as exc:
             # Raised, not returned: the same request would fail the same way again.
             raise NetworkError(
                 f"Request cannot succeed as sent ({method} {url}): {_exception_summary(exc)}",
@@ -578,11 +593,36 @@ class Transport:
         self._send_with_retries("POST", text_url, send, replayable=True)
 
     def _upload_session(self) -> requests.Session:
+        user_agent = str(self.session.headers["User-Agent"])
         with self._count_lock:
             if self._uploads is None:
+                import requests
+
                 self._uploads = requests.Session()
-                self._uploads.headers["User-Agent"] = str(self.session.headers["User-Agent"])
+                self._uploads.headers["User-Agent"] = user_agent
             return self._uploads
+
+
+def _new_session(pool_size: int) -> requests.Session:
+    import requests
+    import requests.adapters
+
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(
+        pool_connections=2, pool_maxsize=max(pool_size, 2), max_retries=0
+    )
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update(
+        {
+            "X-source": "python-sdk",
+            "Segments-SDK-Version": PROTOCOL_VERSION,
+            "User-Agent": f"segments-orm/{__version__} "
+            f"(segments-ai/{PROTOCOL_VERSION} protocol) "
+            f"python-requests/{requests.__version__}",
+        }
+    )
+    return session
 
 
 def _verbatim_url(url: Union[str, URL]) -> URL:
