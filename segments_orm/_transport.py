@@ -269,6 +269,19 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return found
 
 
+def _forget_request(exc: BaseException) -> None:
+    """Drop the prepared request a requests error carries: its headers hold the API key.
+
+    The error is kept as the `SegmentsError`'s ``cause``, where anything that serialises
+    exceptions (an error tracker, a debugger, ``vars(error.cause)``) would find the key.
+    """
+    import requests
+
+    for item in _causes(exc):
+        if isinstance(item, requests.RequestException):
+            item.request = None
+
+
 def _reached_server(exc: requests.RequestException) -> bool:
     """Tell whether a failed request may have reached the server's application."""
     import requests
@@ -507,6 +520,7 @@ class Transport:
         try:
             response = send()
         except _never_retried() as exc:
+            _forget_request(exc)
             # Raised, not returned: the same request would fail the same way again.
             raise NetworkError(
                 f"Request cannot succeed as sent ({method} {url}): {_exception_summary(exc)}",
@@ -515,6 +529,7 @@ class Transport:
                 url=url,
             ) from None
         except requests.RequestException as exc:
+            _forget_request(exc)
             reached = _reached_server(exc)
             if not _timed_out(exc):
                 return self._lost(exc, reached, method, url), reached, None
