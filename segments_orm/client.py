@@ -25,6 +25,8 @@ _DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
 
 def _check_api_key(api_key: object) -> str:
     # The message never repeats the key: it may be a real key pasted in the wrong place.
+    if api_key is None:
+        api_key = ""  # not given and not in the environment: the "No API key" message
     if not isinstance(api_key, str):
         raise AuthenticationError(
             f"api_key: expected a string, got {type(api_key).__name__}. "
