@@ -388,6 +388,8 @@ def main(
 ) -> int:
     """Run the tour and print its summary; return 0 when every check passed, else 1.
 
+    An unusable configuration (no API key, a malformed URL) returns 2 before any request.
+
     With neither ``api_url``/``api_key`` nor ``SEGMENTS_API_URL``/``SEGMENTS_API_KEY``, the
     tour starts the embedded emulator (it needs the ``emulator`` extra).
 
@@ -401,7 +403,11 @@ def main(
     with contextlib.ExitStack() as stack:
         emulator: Optional[Emulator] = None
         if configured:
-            client = stack.enter_context(so.Client(api_key=api_key, api_url=api_url))
+            try:
+                client = stack.enter_context(so.Client(api_key=api_key, api_url=api_url))
+            except so.SegmentsError as error:  # no key, a malformed or plain-http URL
+                print(f"error: {error}", file=sys.stderr)
+                return 2
             where = f"the server at {client.api_url.root}"
         else:
             from segments_orm.emulator import EmulatorServer

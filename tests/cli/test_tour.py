@@ -153,3 +153,14 @@ def test_png_is_a_valid_image() -> None:
     with pil.open(io.BytesIO(image)) as opened:
         assert opened.size == (3, 2)
         assert opened.convert("RGB").getpixel((2, 1)) == (10, 20, 30)
+
+
+def test_a_server_url_without_a_key_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SEGMENTS_API_KEY", raising=False)
+    monkeypatch.delenv("SEGMENTS_API_URL", raising=False)
+    assert main(["tour", "--api-url", "https://api.example.com/"]) == 2
+    captured = capsys.readouterr()
+    assert "error: No API key" in captured.err
+    assert captured.out == ""
