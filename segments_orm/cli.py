@@ -138,7 +138,11 @@ def _shell(api_url: Optional[str], api_key: Optional[str]) -> int:
     namespace: dict[str, Any] = {"so": so}
     with contextlib.ExitStack() as stack:
         if _configured(api_url, api_key):
-            client = stack.enter_context(so.Client(api_key=api_key, api_url=api_url))
+            try:
+                client = stack.enter_context(so.Client(api_key=api_key, api_url=api_url))
+            except so.SegmentsError as error:  # no key, a malformed or plain-http URL
+                print(f"error: {error}", file=sys.stderr)
+                return 2
             banner = f"segments-orm {so.__version__}: `client` talks to {client.api_url.root}"
         else:
             from segments_orm.emulator import EmulatorServer

@@ -100,3 +100,12 @@ def test_no_command_prints_the_commands_and_fails(capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     for command in ("tour", "shell", "emulator"):
         assert command in out
+
+
+def test_shell_with_a_url_but_no_key_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SEGMENTS_API_KEY", raising=False)
+    monkeypatch.delenv("SEGMENTS_API_URL", raising=False)
+    assert main(["shell", "--api-url", "https://api.example.com/"]) == 2
+    assert "error: No API key" in capsys.readouterr().err
