@@ -120,14 +120,37 @@ class RetryPolicy:
     random: Callable[[], float] = attrs.field(default=_default_random, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValidationError("max_attempts: must be at least 1")
+        def number(value: Any) -> bool:
+            return (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            )
+
+        attempts: Any = self.max_attempts
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+            raise ValidationError(f"max_attempts: expected an integer >= 1, got {attempts!r}")
         for name in ("backoff", "max_backoff", "max_retry_after", "total"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ValidationError(f"{name}: expected a finite number of seconds >= 0")
-        if not 0 <= self.jitter <= 1:
-            raise ValidationError("jitter: expected a fraction between 0 and 1")
+            if not (number(value) and value >= 0):
+                raise ValidationError(
+                    f"{name}: expected a finite number of seconds >= 0, got {value!r}"
+                )
+        if not (number(self.jitter) and 0 <= self.jitter <= 1):
+            raise ValidationError(
+                f"jitter: expected a fraction between 0 and 1, got {self.jitter!r}"
+            )
+        statuses: Any = self.statuses
+        if not isinstance(statuses, (frozenset, set, list, tuple)) or not all(
+            isinstance(s, int) and not isinstance(s, bool) and 400 <= s <= 599 for s in statuses
+        ):
+            raise ValidationError(
+                f"statuses: expected a set of HTTP error statuses (400-599), got {statuses!r}"
+            )
+        object.__setattr__(self, "statuses", frozenset(statuses))
+        for name in ("sleep", "clock", "random"):
+            if not callable(getattr(self, name)):
+                raise ValidationError(f"{name}: expected a function")
 
     @classmethod
     def none(cls) -> RetryPolicy:
