@@ -32,6 +32,7 @@ __all__ = [
     "EXTRA",
     "converter",
     "format_datetime",
+    "lazy_loader",
     "parse_datetime",
     "read_only_fields",
     "structure",
@@ -428,6 +429,82 @@ def _attrs_structure_fn(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any
         return obj
 
     return structure_attrs
+
+
+# The lazy loaders of the classes asked for so far (None: the class must be built eagerly).
+_LAZY: dict[type, Optional[Callable[[Optional[Mapping[str, Any]], str], Any]]] = {}
+
+
+def lazy_loader(cls: type) -> Optional[Callable[[Optional[Mapping[str, Any]], str], Any]]:
+    """Return ``load(raw, name)``, the value of field ``name`` of ``cls`` from wire data.
+
+    This is what lets a resource keep the server's answer as it came and decode a field
+    the first time it is read: a page of 1000 samples then costs one small object per
+    sample, and only the fields a caller touches are converted (with the same lenient
+    rules as `structure`). ``load`` raises `AttributeError` for a name that is not a
+    field; a field the data lacks gets its default. Returns None for classes that must be
+    built through ``__init__`` (validators, converters, required fields, init hooks).
+    """
+    try:
+        return _LAZY[cls]
+    except KeyError:
+        pass
+    load = _build_lazy_loader(cls)
+    _LAZY[cls] = load
+    return load
+
+
+def _build_lazy_loader(cls: type) -> Optional[Callable[[Optional[Mapping[str, Any]], str], Any]]:
+    init = getattr(cls, "__init__", None)
+    code = getattr(init, "__code__", None)
+    if code is None or not code.co_filename.startswith("<attrs generated"):
+        return None
+    if hasattr(cls, "__attrs_post_init__") or hasattr(cls, "__attrs_pre_init__"):
+        return None
+    hints = _field_types(cls)
+    # name -> (wire key or None for internal state, loader, default, default is a factory)
+    plan: dict[str, tuple[Optional[str], Optional[Callable[[Any], Any]], Any, bool]] = {}
+    known: set[str] = set()
+    for field in attrs.fields(cls):
+        if field.validator is not None or field.converter is not None:
+            return None
+        default = field.default
+        factory = isinstance(default, attrs.Factory)  # type: ignore[arg-type]
+        if factory and default.takes_self:
+            return None
+        if default is attrs.NOTHING and field.init and field.name != EXTRA:
+            return None
+        value = default.factory if factory else default
+        if field.name == EXTRA or not field.init:
+            plan[field.name] = (None, None, value, factory)
+            continue
+        wire = wire_name(field)
+        known.add(wire)
+        plan[field.name] = (
+            wire,
+            _compile_loader(converter, hints.get(field.name, Any)),
+            value,
+            factory,
+        )
+    known_keys = frozenset(known)
+    has_extra = EXTRA in plan
+
+    def load(raw: Optional[Mapping[str, Any]], name: str) -> Any:
+        entry = plan.get(name)
+        if entry is None:
+            raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+        wire, loader, default, factory = entry
+        if raw is not None:
+            if name == EXTRA and has_extra:
+                return {k: v for k, v in raw.items() if k not in known_keys}
+            if wire is not None and wire in raw:
+                value = raw[wire]
+                return value if loader is None else loader(value)
+        if default is attrs.NOTHING:
+            raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+        return default() if factory else default
+
+    return load
 
 
 def _attrs_unstructure_fn(conv: cattrs.Converter, cls: type) -> Callable[[Any], Any]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Optional, Ty
 import attrs
 from yarl import URL
 
-from segments_orm._converter import EXTRA, converter, unstructure, wire_name
+from segments_orm._converter import EXTRA, converter, lazy_loader, unstructure, wire_name
 from segments_orm.exceptions import (
     MissingContextError,
     NetworkError,
@@ -159,12 +159,17 @@ def resource(cls: C) -> C:
 
 def _structure_answer(data: Any, cls: type[R]) -> R:
     """Build a resource from the server's answer, or say plainly that it is not one."""
+    return converter.structure(_structure_answer_mapping(data, cls), cls)
+
+
+def _structure_answer_mapping(data: Any, cls: type) -> Mapping[str, Any]:
+    """Return the server's answer if it is a JSON object, else raise `NetworkError`."""
     if not isinstance(data, Mapping):
         raise NetworkError(
             f"The server answered with {type(data).__name__} where a {cls.__name__} object "
             "was expected"
         )
-    return converter.structure(data, cls)
+    return data
 
 
 def _is_typed(cls: type, slot: str) -> bool:
@@ -211,6 +216,8 @@ class Resource:
     _dirty: Optional[set[str]] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
     _snapshots: Optional[dict[str, str]] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
     _loaded: bool = attrs.field(default=False, **_INTERNAL)  # type: ignore[call-overload]
+    # The server's answer, for fields not read yet: see _from_wire and __getattr__.
+    _raw: Optional[dict[str, Any]] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
 
     # Filled by @resource for each subclass.
     _mutable_slots: ClassVar[dict[str, str]] = {}
@@ -227,6 +234,23 @@ class Resource:
     def _from_wire(
         cls: type[R], client: Optional[Client], data: Any, context: Optional[dict[str, Any]] = None
     ) -> R:
+        load = lazy_loader(cls)
+        if load is not None:
+            # Lazy: keep the answer (a shallow copy, so later edits of the caller's dict do
+            # not show through) and decode each field the first time it is read
+            # (__getattr__). Listing a page then costs one small object per item.
+            if not isinstance(data, dict):
+                data = dict(_structure_answer_mapping(data, cls))
+            else:
+                data = data.copy()
+            lazy: R = object.__new__(cls)
+            object.__setattr__(lazy, "_raw", data)
+            object.__setattr__(lazy, "_client", client)
+            object.__setattr__(lazy, "_context", context)
+            object.__setattr__(lazy, "_dirty", None)
+            object.__setattr__(lazy, "_snapshots", None)
+            object.__setattr__(lazy, "_loaded", True)
+            return lazy
         obj = _structure_answer(data, cls)
         object.__setattr__(obj, "_client", client)
         object.__setattr__(obj, "_context", context)
@@ -247,6 +271,28 @@ class Resource:
         object.__setattr__(self, "_dirty", None)
         object.__setattr__(self, "_snapshots", None)
         object.__setattr__(self, "_loaded", True)
+        object.__setattr__(self, "_raw", None)  # every field is set now
+
+    if not TYPE_CHECKING:  # to type checkers, a misspelt attribute stays an error
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only when normal lookup fails: an empty slot of an object that
+            # _from_wire loaded lazily. Decode that one field from the kept answer, once.
+            if name.startswith("__") or name == "_raw":
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            load = lazy_loader(type(self))
+            if load is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            try:
+                raw = object.__getattribute__(self, "_raw")
+            except AttributeError:
+                raw = None
+            value = load(raw, name)
+            try:  # another thread may have decoded it meanwhile: keep one value
+                return object.__getattribute__(self, name)
+            except AttributeError:
+                object.__setattr__(self, name, value)
+                return value
 
     # -- identity --------------------------------------------------------------------
 
