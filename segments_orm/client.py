@@ -81,12 +81,19 @@ class Client:
         allow_insecure_http: bool = False,
     ) -> None:
         key = _check_api_key(api_key if api_key is not None else os.environ.get("SEGMENTS_API_KEY"))
-        url = api_url if api_url is not None else os.environ.get("SEGMENTS_API_URL")
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
             raise ValidationError(f"max_workers: expected an integer >= 1, got {max_workers!r}")
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ValidationError(f"retry: expected a RetryPolicy, got {type(retry).__name__}")
-        self.api_url = ApiUrl(url or DEFAULT_API_URL, allow_insecure_http=allow_insecure_http)
+        if not isinstance(allow_insecure_http, bool):
+            raise ValidationError(
+                f"allow_insecure_http: expected True or False, got {allow_insecure_http!r}"
+            )
+        # An explicit api_url is checked as given: api_url="" or 0 is a mistake, not a
+        # request for the default URL (the key would go to the real platform).
+        if api_url is None:
+            api_url = os.environ.get("SEGMENTS_API_URL") or DEFAULT_API_URL
+        self.api_url = ApiUrl(api_url, allow_insecure_http=allow_insecure_http)
         self.max_workers = max_workers
         self._transport = Transport(
             key, self.api_url, timeout=timeout, retry=retry, pool_size=max_workers + 2
