@@ -78,6 +78,8 @@ class AssetManager:
             ValidationError: The file cannot be read, or no filename can be found.
         """
         content, name = _read_upload(file, filename)
+        if content_type is not None:
+            check_name(content_type, "content_type")
         guessed = content_type or mimetypes.guess_type(name)[0]
         url = self._client.api_url.endpoint("assets/")
         data = self._client.transport.request("POST", url, json_body={"filename": name})

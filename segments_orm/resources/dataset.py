@@ -382,7 +382,7 @@ class DatasetManager(Manager[Dataset]):
             body[key] = check_bool(value, key)
         # A legacy key the platform's client always sends (WIRE.md 3.1, 15.20).
         body["data_type"] = "IMAGE"
-        if metadata:
+        if metadata is not None:
             body["metadata"] = check_mapping(metadata, "metadata")
         if region_of_interest is not None:
             body["region_of_interest"] = check_mapping(region_of_interest, "region_of_interest")

@@ -440,6 +440,10 @@ class SampleManager(Manager[Sample]):
         bodies: list[dict[str, Any]] = []
         problems: list[str] = []
         seen: dict[str, int] = {}
+        if isinstance(samples, (str, bytes, Mapping)) or not isinstance(samples, Iterable):
+            raise ValidationError(
+                f"samples: expected a list of samples, got {type(samples).__name__}"
+            )
         for index, item in enumerate(samples):
             try:
                 body = self._bulk_body(task_type, item)
