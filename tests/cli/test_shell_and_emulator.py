@@ -109,3 +109,12 @@ def test_shell_with_a_url_but_no_key_is_a_usage_error(
     monkeypatch.delenv("SEGMENTS_API_URL", raising=False)
     assert main(["shell", "--api-url", "https://api.example.com/"]) == 2
     assert "error: No API key" in capsys.readouterr().err
+
+
+def test_the_console_script_is_segments_orm_cli_main() -> None:
+    from importlib.metadata import entry_points
+
+    scripts = entry_points(group="console_scripts")
+    (script,) = [e for e in scripts if e.name == "segments-orm"]
+    assert script.value == "segments_orm.cli:main"
+    assert script.load() is main
