@@ -114,7 +114,13 @@ def test_shell_with_a_url_but_no_key_is_a_usage_error(
 def test_the_console_script_is_segments_orm_cli_main() -> None:
     from importlib.metadata import entry_points
 
-    scripts = entry_points(group="console_scripts")
+    found = entry_points()
+    # Python 3.9's entry_points() is a dict of groups; 3.10 added select().
+    scripts = (
+        found.select(group="console_scripts")
+        if hasattr(found, "select")
+        else found.get("console_scripts", [])
+    )
     (script,) = [e for e in scripts if e.name == "segments-orm"]
     assert script.value == "segments_orm.cli:main"
     assert script.load() is main
