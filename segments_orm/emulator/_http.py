@@ -106,9 +106,21 @@ class Ctx:
         except UnicodeDecodeError as error:
             raise ApiError(400, {"detail": f"JSON parse error - {error}"}) from None
         try:
-            return json.loads(text, parse_constant=_reject_constant)
+            data = json.loads(
+                text, parse_constant=_reject_constant, parse_float=_finite, parse_int=_bounded_int
+            )
+            # "\ud800" is valid JSON but no valid text: refuse it here, not in the store.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+            return data
+        except UnicodeEncodeError:
+            raise ApiError(
+                400, {"detail": "JSON parse error - a string holds a lone surrogate"}
+            ) from None
         except ValueError as error:
             raise ApiError(400, {"detail": f"JSON parse error - {error}"}) from None
+        except RecursionError:
+            # "[[[[..." nested past the parser's stack: a 400 like any malformed body.
+            raise ApiError(400, {"detail": "JSON parse error - nested too deeply"}) from None
 
     def object_body(self) -> dict[str, Any]:
         """Parse the body as a JSON object, as DRF serializers require."""
@@ -129,6 +141,21 @@ def _reject_constant(name: str) -> Any:
     # segments-ai's gzip path can send NaN/Infinity (WIRE.md 1.3); they cannot be stored and
     # re-served as valid JSON, so they are refused like DRF's strict parser does.
     raise ValueError(f"Out of range float values are not JSON compliant: {name}")
+
+
+def _finite(text: str) -> float:
+    # 1e999 parses to infinity, which would reach the store and fail there (a 500).
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"Out of range float values are not JSON compliant: {text[:20]}")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    # Python 3.11+ refuses more digits than this itself; 3.9 and 3.10 would parse them.
+    if len(text) > 4300:
+        raise ValueError("Exceeds the limit (4300 digits) for an integer")
+    return int(text)
 
 
 def _type_name(value: Any) -> str:
