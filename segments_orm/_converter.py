@@ -31,6 +31,7 @@ from segments_orm.enums import StrEnum
 __all__ = [
     "EXTRA",
     "converter",
+    "field_types",
     "format_datetime",
     "lazy_loader",
     "parse_datetime",
@@ -199,6 +200,11 @@ def _enum_or_raw(kind: type[enum.Enum], value: Any) -> Any:
         return kind(value)
     except ValueError:
         return value
+
+
+def field_types(cls: type) -> dict[str, Any]:
+    """Return the resolved annotation of each field of ``cls`` (``Any`` where unresolvable)."""
+    return _field_types(cls)
 
 
 def _field_types(cls: type) -> dict[str, Any]:

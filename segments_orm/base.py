@@ -14,16 +14,27 @@ How a resource tracks what to save (DESIGN.md 3):
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
 import json
+import math
+import threading
+import typing
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Optional, TypeVar, Union
 
 import attrs
 from yarl import URL
 
-from segments_orm._converter import EXTRA, converter, lazy_loader, unstructure, wire_name
+from segments_orm._converter import (
+    EXTRA,
+    converter,
+    field_types,
+    lazy_loader,
+    unstructure,
+    wire_name,
+)
 from segments_orm.exceptions import (
     MissingContextError,
     NetworkError,
@@ -57,6 +68,16 @@ def _track_assignment(instance: Resource, attribute: attrs.Attribute, value: Any
         raise ValidationError(
             f"{type(instance).__name__}.{attribute.alias} is read-only: the server sets it"
         )
+    if instance._loaded and value is not None and not attribute.metadata.get("mutable"):
+        # Assigning the value a field already has is not a change (no PATCH for it). None
+        # is always sent: on a shell (get(..., lazy=True)) None only means "not known",
+        # and an explicit None is how a user unassigns (WIRE.md 3.5).
+        try:
+            unchanged = bool(getattr(instance, attribute.name) == value)
+        except Exception:  # an exotic __eq__: treat it as a change
+            unchanged = False
+        if unchanged and not (instance._dirty and attribute.name in instance._dirty):
+            return value
     dirty = instance._dirty
     if dirty is None:
         object.__setattr__(instance, "_dirty", {attribute.name})
@@ -106,20 +127,31 @@ def mutable_field(
     return attrs.field(factory=factory, metadata=metadata)
 
 
+# Guards the first read of a mutable field: two threads reading it at once must get the
+# same object, or an edit made through one of them would be invisible to save().
+_FIRST_READ = threading.Lock()
+
+
 def _mutable_property(slot: str, public: str) -> property:
     def fget(self: Resource) -> Any:
-        value = getattr(self, slot)
         snapshots = self._snapshots
-        if snapshots is None:
-            snapshots = {}
-            object.__setattr__(self, "_snapshots", snapshots)
-        if slot not in snapshots:
-            snapshots[slot] = self._fingerprint_field(public, value)
-            loaded = self._load_field(public, value)
-            if loaded is not value:
-                object.__setattr__(self, slot, loaded)
-                value = loaded
-        return value
+        if snapshots is not None and slot in snapshots:
+            return getattr(self, slot)
+        with _FIRST_READ:
+            value = getattr(self, slot)
+            snapshots = self._snapshots
+            if snapshots is None:
+                snapshots = {}
+                object.__setattr__(self, "_snapshots", snapshots)
+            if slot not in snapshots:
+                fingerprint = self._fingerprint_field(public, value)
+                loaded = self._load_field(public, value)
+                if loaded is not value:
+                    object.__setattr__(self, slot, loaded)
+                    value = loaded
+                # Published last, once the value users see is stored.
+                snapshots[slot] = fingerprint
+            return value
 
     def fset(self: Resource, value: Any) -> None:
         setattr(self, slot, value)
@@ -135,6 +167,7 @@ def resource(cls: C) -> C:
         kw_only=True,
         eq=False,
         repr=False,
+        getstate_setstate=False,  # Resource's own: a pickle never holds the client
         on_setattr=_track_assignment,
     )
     mutable: dict[str, str] = {}
@@ -172,6 +205,46 @@ def _structure_answer_mapping(data: Any, cls: type) -> Mapping[str, Any]:
     return data
 
 
+_SCALAR_KINDS: dict[type, dict[str, type]] = {}
+_SCALARS = (bool, int, float, str)
+
+
+def _scalar_kinds(cls: type) -> dict[str, type]:
+    """Map each scalar field of ``cls`` (by public name) to its kind; computed once."""
+    kinds = _SCALAR_KINDS.get(cls)
+    if kinds is None:
+        hints = field_types(cls)
+        kinds = {}
+        for attribute in attrs.fields(cls):
+            hint = hints.get(attribute.name, Any)
+            args = typing.get_args(hint) if typing.get_origin(hint) is Union else (hint,)
+            members = [a for a in args if a is not type(None)]
+            if len(members) == 1 and members[0] in _SCALARS:
+                kinds[attribute.alias or attribute.name] = members[0]
+        _SCALAR_KINDS[cls] = kinds
+    return kinds
+
+
+def _check_scalar(value: Any, kind: type, public: str) -> None:
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    if kind is bool:
+        ok = isinstance(value, bool)
+        expected = "True or False"
+    elif kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        expected = "an integer"
+    elif kind is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        expected = "a number"
+        if ok and not math.isfinite(value):
+            raise ValidationError(f"{public}: must be a finite number, got {value}")
+    else:
+        ok = isinstance(value, str)
+        expected = "a string"
+    if not ok:
+        raise ValidationError(f"{public}: expected {expected}, got {shown}")
+
+
 def _is_typed(cls: type, slot: str) -> bool:
     return bool(attrs.fields_dict(cls)[slot].metadata.get("typed"))
 
@@ -198,7 +271,7 @@ def html_text(value: Any, limit: int = 80) -> str:
 _INTERNAL = {"on_setattr": attrs.setters.NO_OP, "init": False, "repr": False, "eq": False}
 
 
-@attrs.define(slots=True, kw_only=True, eq=False, repr=False)
+@attrs.define(slots=True, kw_only=True, eq=False, repr=False, getstate_setstate=False)
 class Resource:
     """The base of every resource: identity, dirty tracking, save/delete/refresh.
 
@@ -293,6 +366,43 @@ class Resource:
             except AttributeError:
                 object.__setattr__(self, name, value)
                 return value
+
+    # -- copying and pickling ------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Every field, decoded; never the client (it holds a session and the API key).
+        state = {a.name: getattr(self, a.name) for a in attrs.fields(type(self)) if a.init}
+        for name in ("_context", "_dirty", "_snapshots", "_loaded"):
+            state[name] = getattr(self, name)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        object.__setattr__(self, "_client", None)
+        object.__setattr__(self, "_raw", None)
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    def __copy__(self: R) -> R:
+        clone = type(self).__new__(type(self))
+        clone.__setstate__(self.__getstate__())
+        object.__setattr__(clone, "_client", self._client)
+        return clone
+
+    def __deepcopy__(self: R, memo: dict[int, Any]) -> R:
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        clone.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        object.__setattr__(clone, "_client", self._client)  # shared, never copied
+        return clone
+
+    def bind(self: R, client: Client) -> R:
+        """Attach this object to ``client`` (after unpickling it, for example).
+
+        Returns:
+            This object.
+        """
+        object.__setattr__(self, "_client", client)
+        return self
 
     # -- identity --------------------------------------------------------------------
 
@@ -416,11 +526,29 @@ class Resource:
         return unstructure(value)
 
     def _dump_field(self, public: str, value: Any) -> Any:
-        """Turn a field's value into its wire form for sending, validating it."""
+        """Turn a field's value into its wire form for sending, validating it.
+
+        Subclasses check fields with richer rules (attributes, enums) and call this for
+        the rest: a scalar field must hold its declared kind (``True``, not ``"yes"`` or
+        ``1``), and a dict's keys must be strings.
+        """
+        if value is not None:
+            kind = _scalar_kinds(type(self)).get(public)
+            if kind is not None:
+                _check_scalar(value, kind, public)
+            if isinstance(value, Mapping):
+                bad = next((k for k in value if not isinstance(k, str)), None)
+                if bad is not None:
+                    raise ValidationError(f"{public}: keys must be strings, got {bad!r}")
         return self._wire_value(public, value)
 
     def _fingerprint_field(self, public: str, value: Any) -> str:
-        return json.dumps(self._wire_value(public, value), sort_keys=True, default=str)
+        try:
+            return json.dumps(self._wire_value(public, value), sort_keys=True, default=str)
+        except (TypeError, ValueError):
+            # Keys JSON cannot sort (an int beside a str, a tuple): still a stable text;
+            # save() then refuses the value with a ValidationError naming the field.
+            return repr(value)
 
     # -- change tracking -------------------------------------------------------------
 
@@ -466,8 +594,33 @@ class Resource:
         if not changed:
             return self
         data = self._request("PATCH", json_body=self._payload(changed), gzip=self._patch_gzip)
-        self._apply(data)
+        self._apply_saved(data)
         return self
+
+    def _apply_saved(self, data: Any) -> None:
+        """Take the server's answer to a save, keeping the user's mutable objects.
+
+        A user may hold ``meta = sample.metadata`` across ``save()`` and edit it again:
+        where the server's value equals the local object, the local object stays (with a
+        fresh snapshot), so those later edits are still seen by the next ``save()``.
+        """
+        fresh = _structure_answer(data, type(self))
+        kept: dict[str, tuple[Any, str]] = {}
+        # Only objects handed out by the property (those have a snapshot) can be held by
+        # the user; a value merely assigned is taken fresh (and typed) from the answer.
+        handed_out = set(self._snapshots or ())
+        for slot, public in self._mutable_slots.items():
+            if slot not in handed_out:
+                continue
+            local = getattr(self, slot)
+            fingerprint = self._fingerprint_field(public, local)
+            if fingerprint == self._fingerprint_field(public, getattr(fresh, slot)):
+                kept[slot] = (local, fingerprint)
+        self._adopt(fresh)
+        for slot, (local, _) in kept.items():
+            object.__setattr__(self, slot, local)
+        if kept:
+            object.__setattr__(self, "_snapshots", {slot: fp for slot, (_, fp) in kept.items()})
 
     def _create(self) -> None:
         raise MissingContextError(
@@ -482,12 +635,17 @@ class Resource:
         Raises:
             ValidationError: A name is not a field of this object, or is read-only.
         """
-        known = {a.alias for a in attrs.fields(type(self)) if a.init} - {EXTRA}
-        unknown = sorted(set(fields) - known)
-        if unknown:
+        writable = {
+            a.alias
+            for a in attrs.fields(type(self))
+            if a.init and a.alias != EXTRA and not a.metadata.get("read_only")
+        }
+        # Checked before anything is set, so a refused call leaves the object unchanged.
+        refused = sorted(set(fields) - writable)
+        if refused:
             raise ValidationError(
-                f"{type(self).__name__} has no field {', '.join(unknown)}; "
-                f"fields: {', '.join(sorted(known))}"
+                f"{type(self).__name__} cannot update {', '.join(refused)}; "
+                f"writable fields: {', '.join(sorted(writable)) or 'none'}"
             )
         for name, value in fields.items():
             setattr(self, name, value)

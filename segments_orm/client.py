@@ -9,7 +9,12 @@ from typing import Any, Optional
 
 from segments_orm._transport import PROTOCOL_VERSION, RetryPolicy, Timeout, Transport
 from segments_orm._urls import DEFAULT_API_URL, ApiUrl
-from segments_orm.exceptions import AuthenticationError, NetworkError, ValidationError
+from segments_orm.exceptions import (
+    AuthenticationError,
+    NetworkError,
+    SegmentsError,
+    ValidationError,
+)
 from segments_orm.resources import (
     AssetManager,
     Dataset,
@@ -126,6 +131,13 @@ class Client:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.api_url.root}>"
+
+    def __reduce__(self) -> Any:
+        # A client holds a session, threads' locks and the API key: none may be pickled.
+        raise SegmentsError(
+            f"A {type(self).__name__} cannot be pickled; create one in each process "
+            "(objects it returned can be pickled and re-attached with obj.bind(client))"
+        )
 
     def __dir__(self) -> list[str]:
         # Tab completion shows the managers and methods, not internals.

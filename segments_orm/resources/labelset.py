@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, ClassVar, Optional
 
 from segments_orm.base import Resource, field, resource
+from segments_orm.exceptions import ValidationError
 from segments_orm.query import FilterSchema
 from segments_orm.resources._checks import check_name, check_text
 from segments_orm.resources._dataset_child import (
@@ -22,11 +23,15 @@ class Labelset(Resource):
     """A named set of labels in a dataset. Identified by (dataset, name)."""
 
     name: Optional[str] = field(read_only=True)
-    description: Optional[str] = field()
+    description: Optional[str] = field(read_only=True)
     is_groundtruth: Optional[bool] = field(read_only=True)
     created_at: Optional[dt.datetime] = field(read_only=True)
 
     _path: ClassVar[str] = "datasets/{owner}/{name}/labelsets/{labelset}/"
+
+    def save(self) -> Labelset:
+        """Refuse: the API cannot change a labelset (delete it and create it again)."""
+        raise ValidationError("The API cannot change a labelset; delete it and create it again")
 
     def _identity(self) -> tuple[Any, ...]:
         dataset = (self._context or {}).get("dataset")

@@ -38,7 +38,7 @@ class Release(Resource):
 
     uuid: Optional[str] = field(read_only=True)
     name: Optional[str] = field(read_only=True)
-    description: Optional[str] = field()
+    description: Optional[str] = field(read_only=True)
     release_type: Optional[str] = field(read_only=True)
     status: Union[ReleaseStatus, str, None] = field(read_only=True, show=True)
     attributes: Optional[dict[str, Any]] = field(read_only=True)
@@ -46,6 +46,10 @@ class Release(Resource):
     samples_count: Optional[int] = field(read_only=True)
 
     _path: ClassVar[str] = "datasets/{owner}/{name}/releases/{release}/"
+
+    def save(self) -> Release:
+        """Refuse: the API cannot change a release (delete it and create it again)."""
+        raise ValidationError("The API cannot change a release; delete it and create it again")
 
     def _identity(self) -> tuple[Any, ...]:
         dataset = (self._context or {}).get("dataset")

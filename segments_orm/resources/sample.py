@@ -175,12 +175,18 @@ class Sample(Resource):
     def label(self) -> Union[Label, LabelSummary, None]:
         """The label a query included (``include_label``): full, or a summary."""
         raw = self._label
+        if raw is None or isinstance(raw, (LabelSummary, lookup("Label"))):
+            return raw
         if not isinstance(raw, Mapping):
             return None
+        built: Union[Label, LabelSummary]
         if "sample_uuid" in raw or "attributes" in raw:
-            label: Label = lookup("Label")._from_wire(self._client, raw, {"sample": self})
-            return label
-        return structure(raw, LabelSummary)
+            built = lookup("Label")._from_wire(self._client, raw, {"sample": self})
+        else:
+            built = structure(raw, LabelSummary)
+        # Built once and kept: an edit made through sample.label must be the one saved.
+        object.__setattr__(self, "_label", built)
+        return built
 
     def _create(self) -> None:
         dataset = (self._context or {}).get("dataset")
