@@ -268,6 +268,9 @@ def html_text(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# How many times a create whose answers keep getting lost is sent (`_create_reconciled`).
+_RECONCILE_SENDS = 3
+
 _INTERNAL = {"on_setattr": attrs.setters.NO_OP, "init": False, "repr": False, "eq": False}
 
 
@@ -765,18 +768,21 @@ class Manager(Generic[R]):
         or 504 (it lost the application's answer, or never passed the request on), the
         server may or may not have committed it. Instead of failing (or blindly resending,
         which makes a duplicate or a false "already exists"), look the object up by its
-        name: if it is there, it is ours; if not, send the create once more.
+        name: if it is there, it is ours; if not, send the create again. A resend whose
+        answer is lost as well is settled the same way, up to three sends in all.
         """
-        try:
-            return post()
-        except SegmentsError as error:
-            ambiguous = error.status_code is None or error.status_code in (502, 504)
-            if not ambiguous or error.method is None:
-                raise
-            found = find()
-            if found is not None:
-                return found
-            return post()
+        sends = 0
+        while True:
+            sends += 1
+            try:
+                return post()
+            except SegmentsError as error:
+                ambiguous = error.status_code is None or error.status_code in (502, 504)
+                if not ambiguous or error.method is None or sends >= _RECONCILE_SENDS:
+                    raise
+                found = find()
+                if found is not None:
+                    return found
 
     def filter(self, **lookups: Any) -> QuerySet[R]:
         """Return a lazy queryset narrowed by ``lookups`` (no request yet).

@@ -167,3 +167,57 @@ def test_label_put_dropped_after_commit_is_replayed(
     assert faults.fired == 1
     assert label.label_status == so.LabelStatus.LABELED
     assert count(emulator_server, "SELECT COUNT(*) FROM labels") == 1
+
+
+class Sequence(Faults):
+    """Fault the requests to ``routes`` with ``kinds`` in turn (None: no fault), then nothing."""
+
+    def __init__(self, routes: list[str], kinds: list[Optional[str]]) -> None:
+        super().__init__(routes=routes)
+        self.kinds = list(kinds)
+        self.fired = 0
+
+    def decide(self, path: str) -> Decision:
+        if not self.kinds or not self.applies_to(path):
+            return Decision(0.0, None, None)
+        self.fired += 1
+        return Decision(0.0, self.kinds.pop(0), None)
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        ["drop", "drop_after_commit"],  # the resend committed, and its answer was lost too
+        ["drop", "drop"],  # neither committed: the third send creates it
+        ["drop_after_commit"],
+    ],
+)
+@pytest.mark.parametrize("case", ["datasets.create", "collaborators.add"])
+def test_a_resend_whose_answer_is_lost_too_is_reconciled(
+    emulator_server: EmulatorServer, client: so.Client, case: str, kinds: list[str]
+) -> None:
+    # Both creates are looked up on another path than their POST, so the faults hit the
+    # POSTs only, one after the other.
+    route, create, query, identity = CASES[case]
+    emulator_server.emulator.add_user("john")
+    dataset = create_dataset(client)
+    faults = Sequence([route], kinds)
+    emulator_server.emulator.faults = faults
+    result = create(dataset)
+    emulator_server.emulator.faults = None
+    assert faults.fired == len(kinds)
+    assert identity(result) is not None
+    assert count(emulator_server, query) == 1
+
+
+def test_reconciling_gives_up_after_three_lost_answers(
+    emulator_server: EmulatorServer, client: so.Client
+) -> None:
+    dataset = create_dataset(client)
+    faults = Sequence([CASES["datasets.create"][0]], ["drop"] * 5)
+    emulator_server.emulator.faults = faults
+    with pytest.raises(so.NetworkError):
+        dataset.client.datasets.create("second", task_type=so.TaskType.BBOXES)
+    emulator_server.emulator.faults = None
+    assert faults.fired == 3  # three sends, each looked up, then the error
+    assert count(emulator_server, "SELECT COUNT(*) FROM datasets WHERE name = 'second'") == 0
