@@ -172,3 +172,20 @@ def test_long_waits_are_logged_as_warnings(caplog: pytest.LogCaptureFixture) -> 
     transport.close()
     assert [r.levelno for r in caplog.records] == [logging.WARNING, logging.INFO]
     assert seen == [6.0, 0.5]
+
+
+def test_the_progress_bar_shows_the_waits(
+    emulator_server: EmulatorServer, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segments_orm import _concurrency
+
+    client, dataset, samples, _ = world
+    notes: list[str] = []
+    monkeypatch.setattr(_concurrency.Progress, "note", lambda self, text: notes.append(text))
+    emulator_server.emulator.rate_limit = (20, 1.0)
+    dataset.labels.bulk_set([(s, LABEL) for s in samples[:40]], progress=True)
+    emulator_server.emulator.rate_limit = None
+    assert emulator_server.emulator.stats.rate_limited > 0
+    assert any(note.startswith("waiting ") for note in notes), notes[:3]
+    # The bar's listener is removed once the bulk call is over.
+    assert not client.transport._wait_listeners
