@@ -9,18 +9,69 @@ makes all of them wait after a 429 (so more workers never mean more 429s).
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from typing import Any, Callable, Generic, Optional, TypeVar
 
 import attrs
 
 from segments_orm.exceptions import SegmentsError
 
-__all__ = ["BulkError", "BulkResult", "Progress", "run_bulk"]
+__all__ = [
+    "AbandonedError",
+    "BulkError",
+    "BulkResult",
+    "Progress",
+    "cancellable",
+    "check_cancelled",
+    "pause",
+    "run_bulk",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class AbandonedError(SegmentsError):
+    """The work was abandoned by its caller (for example a page read ahead, after ``break``)."""
+
+
+# The cancel event of the work running on this thread, if it can be abandoned.
+_scope = threading.local()
+
+
+@contextlib.contextmanager
+def cancellable(event: threading.Event) -> Iterator[None]:
+    """Run the body so that `check_cancelled` and `pause` give up once ``event`` is set.
+
+    The transport checks before each attempt and sleeps through `pause`, so work that
+    nobody waits for any more stops at its next retry instead of running to the end of
+    its retry budget.
+    """
+    previous = getattr(_scope, "event", None)
+    _scope.event = event
+    try:
+        yield
+    finally:
+        _scope.event = previous
+
+
+def check_cancelled() -> None:
+    """Raise `AbandonedError` if the work on this thread was abandoned."""
+    event: Optional[threading.Event] = getattr(_scope, "event", None)
+    if event is not None and event.is_set():
+        raise AbandonedError("Abandoned by its caller")
+
+
+def pause(seconds: float, sleep: Callable[[float], None]) -> None:
+    """Sleep ``seconds`` with ``sleep``, or less if the work on this thread is abandoned."""
+    event: Optional[threading.Event] = getattr(_scope, "event", None)
+    if event is None:
+        sleep(seconds)
+    elif event.wait(seconds):
+        raise AbandonedError("Abandoned by its caller")
 
 
 @attrs.frozen

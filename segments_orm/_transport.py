@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 import attrs
 from yarl import URL
 
+from segments_orm._concurrency import check_cancelled, pause
 from segments_orm._urls import ApiUrl
 from segments_orm._version import __version__
 from segments_orm.exceptions import (
@@ -494,6 +495,7 @@ class Transport:
         attempt = 0
         while True:
             attempt += 1
+            check_cancelled()
             self._wait_for_gate(started)
             error, reached, response = self._attempt(method, url, send)
             if response is not None:
@@ -516,7 +518,7 @@ class Transport:
                 f"Retrying {method} {url} (attempt {attempt + 1} of {policy.max_attempts}) "
                 f"after {_short_reason(error)}",
             )
-            policy.sleep(wait)
+            pause(wait, policy.sleep)
 
     def _wait_for_gate(self, started: float) -> None:
         # Checked again after each sleep: another worker's 429 may have pushed the gate
@@ -531,7 +533,7 @@ class Transport:
                     f"call's time budget of {self.retry.total:.0f} s."
                 )
             self._report_wait(wait, "Rate limited by the API (429), every request of this client")
-            self.retry.sleep(wait)
+            pause(wait, self.retry.sleep)
 
     def _attempt(
         self, method: str, url: str, send: Callable[[], requests.Response]

@@ -18,12 +18,15 @@ queryset. Evaluation follows Django's rules, adapted to HTTP (API.md section 5):
 from __future__ import annotations
 
 import concurrent.futures
+import copy
 import itertools
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Callable, Generic, Optional, TypeVar, Union, overload
 
 import attrs
 
+from segments_orm._concurrency import cancellable
 from segments_orm.exceptions import MultipleObjectsReturned, NotFoundError, ValidationError
 
 __all__ = ["FilterSchema", "Lookup", "QuerySet"]
@@ -40,6 +43,10 @@ Encoder = Callable[[Any], dict[str, str]]
 PostFilter = Callable[[Any, Any], bool]
 
 
+class NothingMatchesError(Exception):
+    """Raised by a merge when two filters on the same thing contradict each other."""
+
+
 @attrs.frozen
 class Lookup:
     """One supported filter of a collection.
@@ -49,10 +56,14 @@ class Lookup:
             the value is of the wrong kind.
         post_filter: Refines the server's answer on the client, for a lookup the server
             can only approximate (``name`` exact is ``name__contains`` plus this).
+        merge: ANDs two values of this lookup (``filter(a).filter(b)``) into one the API
+            can take, raising `NothingMatchesError` when they contradict. Without it, a second
+            value is refused: the API takes one, and emulating more would be silent.
     """
 
     encode: Encoder
     post_filter: Optional[PostFilter] = None
+    merge: Optional[Callable[[Any, Any], Any]] = None
 
 
 @attrs.frozen
@@ -76,6 +87,9 @@ class FilterSchema:
     paged: bool = True
     ordering_param: str = "sort"
     attribute_names: frozenset[str] = frozenset()
+    # Simplifies a combination of lookups the API cannot send as such; None: nothing
+    # can match (``name="a.jpg"`` with ``name__contains="zz"``).
+    normalize: Optional[Callable[[dict[str, Any]], Optional[dict[str, Any]]]] = None
 
     def check_lookups(self, lookups: Mapping[str, Any]) -> None:
         """Raise `ValidationError` for a lookup this collection does not support."""
@@ -121,6 +135,7 @@ class QuerySet(Generic[T]):
         "_load",
         "_lookups",
         "_name",
+        "_nothing",
         "_options",
         "_ordering",
         "_owner",
@@ -142,6 +157,7 @@ class QuerySet(Generic[T]):
         options: Optional[Mapping[str, str]] = None,
         prefetch: bool = True,
         owner: Any = None,
+        nothing: bool = False,
     ) -> None:
         self._fetch = fetch
         self._owner = owner
@@ -153,7 +169,9 @@ class QuerySet(Generic[T]):
         self._page_size = page_size
         self._options: dict[str, str] = dict(options or {})
         self._prefetch = prefetch
-        self._cache: Optional[list[T]] = None
+        self._cache: Optional[list[T]] = [] if nothing else None
+        # The filters contradict each other: no request can return anything.
+        self._nothing = nothing
 
     # -- building (no I/O) -------------------------------------------------------------
 
@@ -166,6 +184,7 @@ class QuerySet(Generic[T]):
             "options": self._options,
             "prefetch": self._prefetch,
             "owner": self._owner,
+            "nothing": self._nothing,
         }
         state.update(changes)
         return type(self)(self._fetch, self._load, self._schema, **state)
@@ -181,7 +200,36 @@ class QuerySet(Generic[T]):
             ValidationError: A lookup is not supported here, or its value is invalid.
         """
         self._schema.check_lookups(lookups)
-        return self._clone(lookups={**self._lookups, **lookups})
+        merged = dict(self._lookups)
+        try:
+            for name, value in lookups.items():
+                # A copy: editing the caller's dict later must not change this query.
+                value = copy.deepcopy(value)
+                merged[name] = self._merge(name, merged[name], value) if name in merged else value
+            normalize = self._schema.normalize
+            if normalize is not None:
+                normalized = normalize(merged)
+                if normalized is None:
+                    raise NothingMatchesError
+                merged = normalized
+        except NothingMatchesError:
+            return self._clone(lookups=merged, nothing=True)
+        return self._clone(lookups=merged)
+
+    def none(self) -> QuerySet[T]:
+        """Return a queryset that matches nothing and never sends a request."""
+        return self._clone(nothing=True)
+
+    def _merge(self, name: str, old: Any, new: Any) -> Any:
+        if not self._schema.paged:
+            return _merge_attribute_values(old, new)
+        merge = self._schema.lookups[name].merge
+        if merge is None:
+            raise ValidationError(
+                f"{name}: already filtered by {old!r}; the API takes one value for it. "
+                f"Filter with one value, or narrow the results in Python."
+            )
+        return merge(old, new)
 
     def order_by(self, key: str) -> QuerySet[T]:
         """Return a queryset ordered by ``key`` (``"-key"`` for descending).
@@ -223,6 +271,8 @@ class QuerySet(Generic[T]):
         ]
 
     def _fetch_page(self, page: int, per_page: int) -> list[Any]:
+        if self._nothing:
+            return []
         try:
             items = self._fetch(self._query(page, per_page))
         except NotFoundError as error:
@@ -261,6 +311,12 @@ class QuerySet(Generic[T]):
         pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="segments-orm-page"
         )
+        abandoned = threading.Event()
+
+        def fetch_ahead(page: int) -> list[Any]:
+            with cancellable(abandoned):
+                return self._fetch_page(page, size)
+
         try:
             page = first_page
             pending = pool.submit(self._fetch_page, page, size)
@@ -269,16 +325,21 @@ class QuerySet(Generic[T]):
                 more = len(items) >= size and (last_page is None or page < last_page)
                 if more:
                     # The next page travels while the caller consumes this one.
-                    pending = pool.submit(self._fetch_page, page + 1, size)
+                    pending = pool.submit(fetch_ahead, page + 1)
                 if items:
                     yield items
                 if not more:
                     return
                 page += 1
         finally:
+            # After a break, the page read ahead is abandoned: it stops at its next retry
+            # or wait, so closing waits for one request at most, never a retry budget.
+            abandoned.set()
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _whole(self) -> list[T]:
+        if self._nothing:
+            return []
         items = [self._load(raw) for raw in self._fetch({**self._options})]
         for name, value in self._lookups.items():
             items = [obj for obj in items if _attribute_matches(getattr(obj, name, None), value)]
@@ -369,12 +430,15 @@ class QuerySet(Generic[T]):
             # Client-side filtering: positions are only known after filtering from the start.
             return list(itertools.islice(self.iterator(), start, stop))
         size = self._page_size
+        if stop is not None and stop < size:
+            # The whole slice lies in the first ``stop`` results: ask for just those.
+            size = stop
         first_page = start // size + 1
         offset = start - (first_page - 1) * size
         wanted = None if stop is None else stop - start
         last_page = None if stop is None else (stop - 1) // size + 1
         out: list[T] = []
-        for raw_page in self._raw_pages(first_page, last_page=last_page):
+        for raw_page in self._raw_pages(first_page, per_page=size, last_page=last_page):
             chunk = raw_page[offset:]
             offset = 0
             if wanted is not None:
@@ -429,11 +493,12 @@ class QuerySet(Generic[T]):
             MultipleObjectsReturned: More than one object matches.
         """
         query = self.filter(**lookups) if lookups else self
-        found = (
-            list(itertools.islice(query.iterator(), 2))
-            if query._cache is None
-            else (query._cache[:2])
-        )
+        if query._cache is not None:
+            found = query._cache[:2]
+        elif query._schema.paged and not query._post_filters():
+            found = [query._load(raw) for raw in query._fetch_page(1, 2)]  # two tell enough
+        else:
+            found = list(itertools.islice(query.iterator(), 2))
         described = _describe(query._lookups)
         if not found:
             raise NotFoundError(f"No {self._name} matches {described}")
@@ -489,6 +554,44 @@ class QuerySet(Generic[T]):
 def _html_row(obj: Any) -> dict[str, str]:
     row = getattr(obj, "_html_row", None)
     return row() if callable(row) else {"": repr(obj)}
+
+
+def _as_choices(value: Any) -> Optional[frozenset[str]]:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset(str(getattr(v, "value", v)) for v in value)
+    return None
+
+
+def _merge_attribute_values(old: Any, new: Any) -> Any:
+    """AND two client-side filters on one attribute (a list means "any of")."""
+    old_set, new_set = _as_choices(old), _as_choices(new)
+    if old_set is None and new_set is None:
+        if str(getattr(old, "value", old)) != str(getattr(new, "value", new)):
+            raise NothingMatchesError
+        return new
+    left = old_set if old_set is not None else frozenset({str(getattr(old, "value", old))})
+    right = new_set if new_set is not None else frozenset({str(getattr(new, "value", new))})
+    both = left & right
+    if not both:
+        raise NothingMatchesError
+    return sorted(both) if len(both) > 1 else next(iter(both))
+
+
+def merge_choices(old: Any, new: Any) -> Any:
+    """AND two "one of these values" filters: the values in both (`NothingMatchesError` if none)."""
+    return _merge_attribute_values(
+        [old] if isinstance(old, str) else old, [new] if isinstance(new, str) else new
+    )
+
+
+def merge_mappings(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """AND two "these keys have these values" filters (`NothingMatchesError` on a conflict)."""
+    merged = dict(old)
+    for key, value in new.items():
+        if key in merged and merged[key] != value:
+            raise NothingMatchesError
+        merged[key] = value
+    return merged
 
 
 def _describe(lookups: Mapping[str, Any]) -> str:

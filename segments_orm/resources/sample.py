@@ -21,7 +21,15 @@ from segments_orm.base import (
 )
 from segments_orm.enums import LabelStatus
 from segments_orm.exceptions import SegmentsError, ValidationError
-from segments_orm.query import FilterSchema, Lookup, QuerySet, encode_choice, encode_text
+from segments_orm.query import (
+    FilterSchema,
+    Lookup,
+    QuerySet,
+    encode_choice,
+    encode_text,
+    merge_choices,
+    merge_mappings,
+)
 from segments_orm.resources import _attributes
 from segments_orm.resources._checks import (
     check_int,
@@ -232,14 +240,25 @@ def _name_equals(sample: Any, wanted: Any) -> bool:
     return bool(sample.name == wanted)
 
 
+def _normalize_names(lookups: dict[str, Any]) -> Optional[dict[str, Any]]:
+    # ``name`` and ``name__contains`` both travel as the API's one name__contains filter:
+    # with the exact name known, the substring is decided here, without the API.
+    if "name" in lookups and "name__contains" in lookups:
+        if lookups["name__contains"] not in lookups["name"]:
+            return None
+        return {k: v for k, v in lookups.items() if k != "name__contains"}
+    return lookups
+
+
 SAMPLE_SCHEMA = FilterSchema(
     lookups={
         "name__contains": Lookup(encode_text("name__contains", "name__contains")),
         # The API only has a substring filter; exactness is checked on the client.
         "name": Lookup(encode_text("name__contains", "name"), post_filter=_name_equals),
-        "label_status": Lookup(encode_choice("label_status", _LABEL_STATUSES)),
-        "metadata": Lookup(_encode_metadata),
+        "label_status": Lookup(encode_choice("label_status", _LABEL_STATUSES), merge=merge_choices),
+        "metadata": Lookup(_encode_metadata, merge=merge_mappings),
     },
+    normalize=_normalize_names,
     orderings=frozenset({"name", "created_at", "priority", "updated_at", "gt_label__updated_at"}),
     default_ordering="name",
     paged=True,
