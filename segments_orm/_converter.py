@@ -437,30 +437,51 @@ def _attrs_structure_fn(conv: cattrs.Converter, cls: type) -> Callable[[Any, Any
     return structure_attrs
 
 
+# ``fill(obj, raw, name)``: decode field ``name`` of ``obj`` from ``raw``, set it, return it.
+LazyFill = Callable[[Any, Optional[Mapping[str, Any]], str], Any]
+
 # The lazy loaders of the classes asked for so far (None: the class must be built eagerly).
-_LAZY: dict[type, Optional[Callable[[Optional[Mapping[str, Any]], str], Any]]] = {}
+_LAZY: dict[type, Optional[LazyFill]] = {}
 
 
-def lazy_loader(cls: type) -> Optional[Callable[[Optional[Mapping[str, Any]], str], Any]]:
-    """Return ``load(raw, name)``, the value of field ``name`` of ``cls`` from wire data.
+def lazy_loader(cls: type) -> Optional[LazyFill]:
+    """Return ``fill(obj, raw, name)``, which decodes field ``name`` of ``obj`` from ``raw``.
 
     This is what lets a resource keep the server's answer as it came and decode a field
     the first time it is read: a page of 1000 samples then costs one small object per
     sample, and only the fields a caller touches are converted (with the same lenient
-    rules as `structure`). ``load`` raises `AttributeError` for a name that is not a
-    field; a field the data lacks gets its default. Returns None for classes that must be
-    built through ``__init__`` (validators, converters, required fields, init hooks).
+    rules as `structure`). ``fill`` stores the value in the object's field and returns
+    it; it raises `AttributeError` for a name that is not a field; a field the data lacks
+    gets its default. Returns None for classes that must be built through ``__init__``
+    (validators, converters, required fields, init hooks).
     """
     try:
         return _LAZY[cls]
     except KeyError:
         pass
-    load = _build_lazy_loader(cls)
-    _LAZY[cls] = load
-    return load
+    fill = _build_lazy_loader(cls)
+    _LAZY[cls] = fill
+    return fill
 
 
-def _build_lazy_loader(cls: type) -> Optional[Callable[[Optional[Mapping[str, Any]], str], Any]]:
+def _slot_accessors(
+    cls: type, name: str
+) -> tuple[Callable[[Any], Any], Callable[[Any, Any], None]]:
+    """Return (get, set) for one field: the slot's own descriptor when there is one."""
+    slot = inspect.getattr_static(cls, name, None)
+    if type(slot).__name__ == "member_descriptor":
+        return slot.__get__, slot.__set__
+
+    def get(obj: Any) -> Any:
+        return object.__getattribute__(obj, name)
+
+    def set_(obj: Any, value: Any) -> None:
+        object.__setattr__(obj, name, value)
+
+    return get, set_
+
+
+def _build_lazy_loader(cls: type) -> Optional[LazyFill]:
     init = getattr(cls, "__init__", None)
     code = getattr(init, "__code__", None)
     if code is None or not code.co_filename.startswith("<attrs generated"):
@@ -468,8 +489,8 @@ def _build_lazy_loader(cls: type) -> Optional[Callable[[Optional[Mapping[str, An
     if hasattr(cls, "__attrs_post_init__") or hasattr(cls, "__attrs_pre_init__"):
         return None
     hints = _field_types(cls)
-    # name -> (wire key or None for internal state, loader, default, default is a factory)
-    plan: dict[str, tuple[Optional[str], Optional[Callable[[Any], Any]], Any, bool]] = {}
+    # name -> (wire key or None, loader, default, default is a factory, get, set)
+    plan: dict[str, tuple[Any, ...]] = {}
     known: set[str] = set()
     for field in attrs.fields(cls):
         if field.validator is not None or field.converter is not None:
@@ -481,36 +502,46 @@ def _build_lazy_loader(cls: type) -> Optional[Callable[[Optional[Mapping[str, An
         if default is attrs.NOTHING and field.init and field.name != EXTRA:
             return None
         value = default.factory if factory else default
+        get, set_ = _slot_accessors(cls, field.name)
         if field.name == EXTRA or not field.init:
-            plan[field.name] = (None, None, value, factory)
+            plan[field.name] = (None, None, value, factory, get, set_)
             continue
         wire = wire_name(field)
         known.add(wire)
-        plan[field.name] = (
-            wire,
-            _compile_loader(converter, hints.get(field.name, Any)),
-            value,
-            factory,
-        )
+        load = _compile_loader(converter, hints.get(field.name, Any))
+        plan[field.name] = (wire, load, value, factory, get, set_)
     known_keys = frozenset(known)
     has_extra = EXTRA in plan
+    missing = _MISSING
 
-    def load(raw: Optional[Mapping[str, Any]], name: str) -> Any:
+    def fill(obj: Any, raw: Optional[Mapping[str, Any]], name: str) -> Any:
         entry = plan.get(name)
         if entry is None:
             raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
-        wire, loader, default, factory = entry
+        wire, load, default, factory, get, set_ = entry
+        value = missing
         if raw is not None:
             if name == EXTRA and has_extra:
-                return {k: v for k, v in raw.items() if k not in known_keys}
-            if wire is not None and wire in raw:
-                value = raw[wire]
-                return value if loader is None else loader(value)
-        if default is attrs.NOTHING:
-            raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
-        return default() if factory else default
+                value = {k: v for k, v in raw.items() if k not in known_keys}
+            elif wire is not None:
+                value = raw.get(wire, missing)
+                if value is not missing and load is None:
+                    # The answer's own object: every reader gets the same one.
+                    set_(obj, value)
+                    return value
+                if value is not missing:
+                    value = load(value)
+        if value is missing:
+            if default is attrs.NOTHING:
+                raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+            value = default() if factory else default
+        try:  # another thread may have filled it meanwhile: everyone keeps one object
+            return get(obj)
+        except AttributeError:
+            set_(obj, value)
+            return value
 
-    return load
+    return fill
 
 
 def _attrs_unstructure_fn(conv: cattrs.Converter, cls: type) -> Callable[[Any], Any]:

@@ -354,21 +354,16 @@ class Resource:
         def __getattr__(self, name: str) -> Any:
             # Reached only when normal lookup fails: an empty slot of an object that
             # _from_wire loaded lazily. Decode that one field from the kept answer, once.
-            if name.startswith("__") or name == "_raw":
+            if name == "_raw" or name[:2] == "__":
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-            load = lazy_loader(type(self))
-            if load is None:
+            fill = lazy_loader(type(self))
+            if fill is None:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             try:
                 raw = object.__getattribute__(self, "_raw")
-            except AttributeError:
+            except AttributeError:  # made without __init__ or _from_wire (copy, pickle)
                 raw = None
-            value = load(raw, name)
-            try:  # another thread may have decoded it meanwhile: keep one value
-                return object.__getattribute__(self, name)
-            except AttributeError:
-                object.__setattr__(self, name, value)
-                return value
+            return fill(self, raw, name)
 
     # -- copying and pickling ------------------------------------------------------
 
