@@ -9,7 +9,6 @@ every HTTP error carries structured fields instead of a lower-cased body.
 from __future__ import annotations
 
 import datetime
-import email.utils
 import json
 import time
 from collections.abc import Iterable, Mapping
@@ -201,6 +200,8 @@ def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Opti
     try:
         seconds = float(text)
     except ValueError:
+        import email.utils  # only for an HTTP-date Retry-After: ~13 ms of import otherwise
+
         try:
             when = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
