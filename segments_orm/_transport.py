@@ -197,6 +197,21 @@ class RetryPolicy:
         return status == 503 and error.retry_after is not None
 
 
+class _Secret:
+    """Holds the API key so that no repr, ``vars()`` dump or debugger view shows it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("the API key cannot be pickled")
+
+
 class _BackoffGate:
     """A point in time before which no request of this client is sent.
 
@@ -354,7 +369,7 @@ class Transport:
         retry: Optional[RetryPolicy] = None,
         pool_size: int = 10,
     ) -> None:
-        self._api_key = api_key
+        self._api_key = _Secret(api_key)
         self.api_url = api_url
         self.timeout = _check_timeout(timeout)
         self.retry = retry if retry is not None else RetryPolicy()
@@ -413,8 +428,8 @@ class Transport:
         self, url: URL, extra: Optional[Mapping[str, str]], authenticated: bool
     ) -> dict[str, str]:
         headers = dict(extra or {})
-        if authenticated and self._api_key and url.origin() == self._origin:
-            headers["Authorization"] = f"APIKey {self._api_key}"
+        if authenticated and self._api_key.value and url.origin() == self._origin:
+            headers["Authorization"] = f"APIKey {self._api_key.value}"
         return headers
 
     def request(

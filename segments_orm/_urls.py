@@ -86,7 +86,11 @@ class ApiUrl:
     def __init__(self, root: str, *, allow_insecure_http: bool = False) -> None:
         if not isinstance(root, str) or not root.strip():
             raise ValidationError("api_url: expected an absolute http(s) URL")
-        url = URL(root.strip())
+        try:
+            url = URL(root.strip())
+            url.port  # noqa: B018 - parsing the port is what refuses 99999
+        except ValueError as error:
+            raise ValidationError(f"api_url: not a valid URL ({error}): {root!r}") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise ValidationError(f"api_url: expected an absolute http(s) URL, got {root!r}")
         if url.raw_user is not None or url.raw_password is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from types import TracebackType
 from typing import Any, Optional
@@ -46,6 +47,12 @@ def _check_api_key(api_key: object) -> str:
         raise AuthenticationError(
             "api_key: the key contains spaces or control characters; check for a stray "
             "newline or quote from copying it."
+        )
+    if not api_key.isascii():
+        # An HTTP header cannot carry it; typically a "smart" quote pasted with the key.
+        raise AuthenticationError(
+            "api_key: the key contains a character that is not ASCII (a typographic quote "
+            "copied with it?); API keys are plain letters and digits."
         )
     return api_key
 
@@ -115,14 +122,28 @@ class Client:
         self.assets = AssetManager(self)
         """Uploads: ``upload(path_or_bytes_or_file)``."""
         self._shells: dict[str, Dataset] = {}
+        self._shells_lock = threading.Lock()
 
     def _dataset_shell(self, full_name: str) -> Dataset:
-        """Return one shared lazy `Dataset` per full name (it loads itself at most once)."""
-        shell = self._shells.get(full_name)
-        if shell is None:
-            shell = self.datasets.get(full_name, lazy=True)
-            self._shells[full_name] = shell
-        return shell
+        """Return one shared lazy `Dataset` per full name (it loads itself at most once).
+
+        Samples fetched on their own use it to learn their dataset's task type and
+        categories, which their writes are checked against.
+        """
+        with self._shells_lock:
+            shell = self._shells.get(full_name)
+            if shell is None:
+                shell = self.datasets.get(full_name, lazy=True)
+                self._shells[full_name] = shell
+            return shell
+
+    def _forget_dataset(self, full_name: Optional[str], fresh: Optional[Dataset] = None) -> None:
+        """Drop the shared copy of a dataset that was changed, unless it is ``fresh``."""
+        if full_name is None:
+            return
+        with self._shells_lock:
+            if self._shells.get(full_name) is not fresh:
+                self._shells.pop(full_name, None)
 
     @property
     def transport(self) -> Transport:

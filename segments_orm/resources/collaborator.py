@@ -18,16 +18,25 @@ __all__ = ["Collaborator", "CollaboratorManager"]
 class Collaborator(Resource):
     """A user's role on a dataset. ``role`` is editable; ``save()`` PATCHes it."""
 
-    user: Optional[User] = field(read_only=True)
+    _user: Optional[User] = field(wire="user", read_only=True)
     role: Union[Role, str, None] = field(show=True)
 
     # No trailing slash: that is the path the platform uses here (WIRE.md 1.7).
     _path: ClassVar[str] = "datasets/{owner}/{name}/collaborators/{username}"
 
     @property
+    def user(self) -> Optional[User]:
+        """The collaborating user (bound to this client: ``user.datasets`` works)."""
+        user = self._user
+        if isinstance(user, User) and user._client is None and self._client is not None:
+            user.bind(self._client)
+        return user
+
+    @property
     def username(self) -> Optional[str]:
         """The collaborator's username."""
-        return self.user.username if self.user is not None else None
+        user = self._user
+        return user.username if isinstance(user, User) else None
 
     def _identity(self) -> tuple[Any, ...]:
         dataset = (self._context or {}).get("dataset")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 import attrs
@@ -183,13 +184,41 @@ class Dataset(Resource):
             return None
         return _attributes.category_ids(self._task_attributes)
 
+    def save(self) -> Dataset:
+        """Save this dataset (see `Resource.save`).
+
+        Network: one request, or none when nothing changed.
+        """
+        super().save()
+        self._forget_shared_copy()
+        return self
+
+    def refresh(self) -> Dataset:
+        """Fetch this dataset again, in place. Network: one request."""
+        super().refresh()
+        self._forget_shared_copy()
+        return self
+
+    def delete(self) -> None:
+        """Delete this dataset and everything in it. Network: one request."""
+        super().delete()
+        self._forget_shared_copy()
+
+    def _forget_shared_copy(self) -> None:
+        # The client shares one copy per dataset to check writes against its task type
+        # and categories; after a change through this object that copy is stale.
+        if self._client is not None:
+            self._client._forget_dataset(self.full_name, fresh=self)
+
     def ensure_loaded(self) -> Dataset:
         """Fetch this dataset if it is a shell (``get(..., lazy=True)``); else do nothing.
 
         Network: one request for a shell, none otherwise.
         """
         if self.created_at is None and self.task_type is None:
-            self.refresh()
+            with _LOADING:  # many workers may ask at once: one GET, not one each
+                if self.created_at is None and self.task_type is None:
+                    self.refresh()
         return self
 
     def clone(
@@ -233,6 +262,7 @@ class Dataset(Resource):
         return self.full_name or "(new)"
 
 
+_LOADING = threading.Lock()
 _DATASET_SCHEMA = FilterSchema(paged=True)
 _OWNER_SCHEMA = FilterSchema(paged=True)
 

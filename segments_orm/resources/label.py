@@ -235,6 +235,11 @@ class DatasetLabelManager(Manager[Label]):
         dataset: Dataset = (self._context or {})["dataset"].ensure_loaded()
         task_type = str(dataset.task_type) if dataset.task_type else None
         categories = dataset.category_ids()
+        if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+            raise ValidationError(
+                f"items: expected a list of (sample, attributes) pairs or dicts, "
+                f"got {type(items).__name__}"
+            )
         jobs: list[tuple[dict[str, str], dict[str, Any]]] = []
         problems: list[str] = []
         for index, item in enumerate(items):

@@ -139,7 +139,10 @@ class Release(Resource):
         content = self.client.transport.download(url)
         if path is not None:
             target = Path(path)
-            target.write_bytes(content)
+            try:
+                target.write_bytes(content)
+            except OSError as error:
+                raise ValidationError(f"path: cannot write {target}: {error.strerror}") from None
             return target
         try:
             return json.loads(content)

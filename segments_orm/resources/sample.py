@@ -20,7 +20,7 @@ from segments_orm.base import (
     resource,
 )
 from segments_orm.enums import LabelStatus
-from segments_orm.exceptions import SegmentsError, ValidationError
+from segments_orm.exceptions import NetworkError, SegmentsError, ValidationError
 from segments_orm.query import (
     FilterSchema,
     Lookup,
@@ -144,20 +144,38 @@ class Sample(Resource):
     def dataset(self) -> Dataset:
         """The dataset of this sample: the one it was listed from, or a lazy shell.
 
-        Network: none (a shell fetches itself only when you ask it for more).
+        Network: none, except for a sample shell (``get(uuid, lazy=True)``), which asks
+        the API once which dataset it is in.
         """
         known = (self._context or {}).get("dataset")
         if known is not None and (
             self.dataset_full_name is None or known.full_name == self.dataset_full_name
         ):
             return known  # type: ignore[no-any-return]
-        if self.dataset_full_name is None:
-            # Only an unsaved sample has neither; the API always sends the full name.
-            raise ValidationError("This sample does not know its dataset (it was never saved)")
-        return self.client._dataset_shell(self.dataset_full_name)
+        full_name = self.dataset_full_name
+        if full_name is None:
+            if not self._loaded or self.uuid is None:
+                raise ValidationError("A new sample has no dataset until it is created")
+            # A shell (samples.get(uuid, lazy=True)) learns its dataset from the API once;
+            # only that field is taken, so unsaved changes on the shell stay.
+            answer = self._request("GET")
+            told = answer.get("dataset_full_name") if isinstance(answer, Mapping) else None
+            if not isinstance(told, str):
+                raise NetworkError("The API did not say which dataset this sample belongs to")
+            object.__setattr__(self, "dataset_full_name", told)
+            full_name = told
+        return self.client._dataset_shell(full_name)
 
     def _task_info(self) -> tuple[Optional[str], Optional[frozenset[int]]]:
-        """Return the dataset's task type and category ids, fetching a shell once."""
+        """Return the dataset's task type and category ids, fetching a shell once.
+
+        A sample shell that does not know its dataset (``samples.get(uuid, lazy=True)``,
+        the facade's writes by uuid) is not asked, so that such writes cost one request:
+        their attributes are then sent as given (unknown keys kept), unchecked against a
+        task type. Fetch the sample, or go through its dataset, for the strict check.
+        """
+        if self.dataset_full_name is None and (self._context or {}).get("dataset") is None:
+            return None, None
         try:
             dataset = self.dataset.ensure_loaded()
         except ValidationError:
@@ -416,12 +434,21 @@ class SampleManager(Manager[Sample]):
 
         return self._create_reconciled(post, lambda: self.filter(name=name).first())
 
-    def get(self, uuid: str, *, lazy: bool = False) -> Sample:
-        """Get one sample of this dataset by uuid.
+    def get(self, uuid: Optional[str] = None, *, lazy: bool = False, **lookups: Any) -> Sample:
+        """Get one sample of this dataset by uuid, or by lookups (``get(name="a.jpg")``).
 
         Network: one request, or none with ``lazy=True``.
+
+        Raises:
+            NotFoundError: No sample matches.
+            MultipleObjectsReturned: Several samples match the lookups.
         """
+        if lookups:
+            if uuid is not None or lazy:
+                raise ValidationError("get: pass a uuid, or lookups, not both")
+            return self.filter(**lookups).get()
         check_name(uuid, "uuid")
+        assert uuid is not None
         if lazy:
             return self._load({"uuid": uuid, "dataset_full_name": self._dataset().full_name})
         return self._load(self._request("GET", Sample._path, params={"uuid": uuid}))
@@ -581,18 +608,34 @@ class SampleManager(Manager[Sample]):
         Returns:
             How many samples were deleted.
         """
-        if isinstance(uuids, str):
-            raise ValidationError("uuids: expected a list of uuids, not one string")
+        if isinstance(uuids, (str, bytes)) or not isinstance(uuids, Iterable):
+            raise ValidationError(f"uuids: expected a list of uuids, got {type(uuids).__name__}")
         checked = [check_name(u, f"uuids[{i}]") for i, u in enumerate(uuids)]
         deleted = 0
         for start in range(0, len(checked), BULK_DELETE_LIMIT):
             chunk = checked[start : start + BULK_DELETE_LIMIT]
-            answer = self._request(
-                "DELETE",
-                "datasets/{owner}/{name}/samples_bulk/",
-                json_body={"uuids": chunk},
-                expect="optional",
-            )
+            try:
+                answer = self._request(
+                    "DELETE",
+                    "datasets/{owner}/{name}/samples_bulk/",
+                    json_body={"uuids": chunk},
+                    expect="optional",
+                )
+            except SegmentsError as error:
+                if start == 0:
+                    raise
+                # Earlier chunks are gone already: say how many, and which are left.
+                pending = checked[start:]
+                failure = BulkError(
+                    f"Deleted {deleted} samples, then failed on the next {len(chunk)}: "
+                    f"{error} ({len(pending)} uuids were not deleted; they are in "
+                    ".pending_uuids)",
+                    [],
+                    {start: error},
+                )
+                failure.deleted_count = deleted  # type: ignore[attr-defined]
+                failure.pending_uuids = pending  # type: ignore[attr-defined]
+                raise failure from error
             if isinstance(answer, dict) and isinstance(answer.get("deleted_count"), int):
                 deleted += answer["deleted_count"]
         return deleted

@@ -52,7 +52,7 @@ def test_environment_variables_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEGMENTS_API_URL", "http://127.0.0.1:8765/api/")
     client = Client()
     assert str(client.api_url.root) == "http://127.0.0.1:8765/api/"
-    assert client.transport._api_key == SECRET_KEY
+    assert client.transport._api_key.value == SECRET_KEY
     client.close()
 
 
@@ -62,7 +62,7 @@ def test_arguments_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("SEGMENTS_API_URL", "http://127.0.0.1:1/")
     client = Client(api_key=SECRET_KEY, api_url="https://example.com/")
     assert str(client.api_url.root) == "https://example.com/"
-    assert client.transport._api_key == SECRET_KEY
+    assert client.transport._api_key.value == SECRET_KEY
     client.close()
 
 
