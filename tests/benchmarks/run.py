@@ -58,7 +58,7 @@ class Sizes:
         self.b2_page = 1000
         self.b2_reps = 5 if quick else 25
         self.b3_samples = 2_000 if quick else 20_000
-        self.b3_reps = 2 if quick else 5
+        self.b3_reps = 2 if quick else 7
         self.b4_samples = 1_000 if quick else 10_000
         self.b4_loop = 50 if quick else 300
         self.b4_reps = 2 if quick else 3
