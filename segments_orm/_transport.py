@@ -58,6 +58,8 @@ PROTOCOL_VERSION = "1.33.0"
 Timeout = Union[float, tuple[float, float]]
 _DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
 _NO_BODY: Any = object()
+# Bodies are read this many bytes at a time, checking the call's deadline in between.
+_CHUNK = 1 << 16
 # Waits at least this long are logged at WARNING rather than INFO.
 _LOUD_WAIT = 5.0
 # RFC 9110: these may be replayed. PATCH is added because every PATCH body this SDK sends
@@ -493,6 +495,8 @@ class Transport:
                 headers=send_headers,
                 timeout=read_timeout,
                 allow_redirects=method in ("GET", "HEAD"),
+                # Read by _attempt in chunks, against the call's time budget.
+                stream=True,
             )
 
         response = self._send_with_retries(method, text_url, send, replayable)
@@ -512,7 +516,7 @@ class Transport:
             attempt += 1
             check_cancelled()
             self._wait_for_gate(started)
-            error, reached, response = self._attempt(method, url, send)
+            error, reached, response = self._attempt(method, url, send, started + policy.total)
             if response is not None:
                 return response
             assert error is not None
@@ -551,7 +555,11 @@ class Transport:
             pause(wait, self.retry.sleep)
 
     def _attempt(
-        self, method: str, url: str, send: Callable[[], requests.Response]
+        self,
+        method: str,
+        url: str,
+        send: Callable[[], requests.Response],
+        deadline: float,
     ) -> tuple[Optional[SegmentsError], bool, Optional[requests.Response]]:
         import requests
 
@@ -559,6 +567,17 @@ class Transport:
             self.requests_sent += 1
         try:
             response = send()
+            if not self._read_body(response, deadline):
+                return (
+                    TimeoutError(
+                        f"Timed out reading the answer: it was still arriving after the "
+                        f"call's time budget of {self.retry.total:g} s ({method} {url})",
+                        method=method,
+                        url=url,
+                    ),
+                    True,
+                    None,
+                )
         except _never_retried() as exc:
             _forget_request(exc)
             # Raised, not returned: the same request would fail the same way again.
@@ -586,6 +605,42 @@ class Transport:
             )
             return error, True, None
         return None, True, response
+
+    def _read_body(self, response: requests.Response, deadline: float) -> bool:
+        """Read the body as it arrives; return False if the deadline passes first.
+
+        The read timeout bounds each wait for data, not the whole body: a server that
+        sends a few bytes a second would otherwise hold a call for as long as it likes.
+        """
+        import requests
+        import urllib3.exceptions
+
+        if isinstance(getattr(response, "_content", False), bytes):
+            return True  # already read (not streamed)
+        raw = response.raw
+        clock = self.retry.clock
+        chunks = []
+        try:
+            while True:
+                # read1 returns what has arrived (urllib3 2); read(n) would wait for n.
+                chunk = raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                if clock() > deadline:
+                    response.close()
+                    return False
+        # The same translation requests applies in iter_content.
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.ConnectionError(exc) from exc
+        except urllib3.exceptions.ProtocolError as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from exc
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from exc
+        # What requests itself does after reading: .content is the bytes from now on.
+        response._content = b"".join(chunks)
+        setattr(response, "_content_consumed", True)  # noqa: B010 - not in requests' stubs
+        return True
 
     @staticmethod
     def _lost(exc: requests.RequestException, reached: bool, method: str, url: str) -> NetworkError:
