@@ -199,6 +199,16 @@ class RetryPolicy:
         return status == 503 and error.retry_after is not None
 
 
+def _headers_as_given(request: Any) -> Any:
+    """Send the request with the headers we set (an ``auth`` for requests).
+
+    requests fills in credentials from ``~/.netrc`` when a call has no ``auth``: an entry
+    for the API's host would replace ``Authorization: APIKey ...`` with Basic auth (every
+    call then fails with 401), and an entry for a storage host would be sent there.
+    """
+    return request
+
+
 class _Secret:
     """Holds the API key so that no repr, ``vars()`` dump or debugger view shows it."""
 
@@ -497,6 +507,7 @@ class Transport:
                 allow_redirects=method in ("GET", "HEAD"),
                 # Read by _attempt in chunks, against the call's time budget.
                 stream=True,
+                auth=_headers_as_given,
             )
 
         response = self._send_with_retries(method, text_url, send, replayable)
@@ -698,6 +709,7 @@ class Transport:
                 files={"file": file_part},
                 timeout=self.timeout,
                 allow_redirects=False,
+                auth=_headers_as_given,
             )
 
         self._send_with_retries("POST", text_url, send, replayable=True)
