@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, ClassVar, Optional, TypeVar
 
 from segments_orm.base import Manager, Resource
-from segments_orm.exceptions import MissingContextError
+from segments_orm.exceptions import MissingContextError, ValidationError
 from segments_orm.resources._checks import check_name
 
-__all__ = ["NamedChildManager", "dataset_params", "parent_dataset"]
+__all__ = ["NamedChildManager", "NamedInDataset", "dataset_params", "parent_dataset"]
 
 R = TypeVar("R", bound=Resource)
 
@@ -31,6 +31,37 @@ def parent_dataset(context: Optional[dict[str, Any]]) -> Any:
             "This object does not know its dataset; get it through dataset.<relation>"
         )
     return dataset
+
+
+class NamedInDataset:
+    """What a resource named within its dataset shares (labelsets, releases).
+
+    It is identified by (dataset, name), lives at a URL with its name as the last
+    segment (``item_param``), and cannot be changed through the API, only deleted.
+    """
+
+    __slots__ = ()
+    item_param: ClassVar[str]
+
+    def _identity(self: Any) -> tuple[Any, ...]:
+        dataset = (self._context or {}).get("dataset")
+        return (dataset.full_name if dataset is not None else None, self.name)
+
+    def _repr_label(self: Any) -> str:
+        return repr(self.name)
+
+    def _url_params(self: Any) -> dict[str, str]:
+        return {**dataset_params(self._context), self.item_param: check_name(self.name, "name")}
+
+    @property
+    def dataset(self: Any) -> Any:
+        """The dataset this belongs to."""
+        return parent_dataset(self._context)
+
+    def save(self: Any) -> Any:
+        """Refuse: the API cannot change it (delete it and create it again)."""
+        kind = type(self).__name__.lower()
+        raise ValidationError(f"The API cannot change a {kind}; delete it and create it again")
 
 
 class NamedChildManager(Manager[R]):

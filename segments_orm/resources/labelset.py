@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Optional
+from typing import ClassVar, Optional
 
 from segments_orm.base import Resource, field, resource
-from segments_orm.exceptions import ValidationError
 from segments_orm.query import FilterSchema
 from segments_orm.resources._checks import check_name, check_text
-from segments_orm.resources._dataset_child import (
-    NamedChildManager,
-    dataset_params,
-    parent_dataset,
-)
+from segments_orm.resources._dataset_child import NamedChildManager, NamedInDataset
 
 __all__ = ["Labelset", "LabelsetManager"]
 
 
 @resource
-class Labelset(Resource):
+class Labelset(NamedInDataset, Resource):
     """A named set of labels in a dataset. Identified by (dataset, name)."""
 
     name: Optional[str] = field(read_only=True)
@@ -27,26 +22,8 @@ class Labelset(Resource):
     is_groundtruth: Optional[bool] = field(read_only=True)
     created_at: Optional[dt.datetime] = field(read_only=True)
 
+    item_param: ClassVar[str] = "labelset"
     _path: ClassVar[str] = "datasets/{owner}/{name}/labelsets/{labelset}/"
-
-    def save(self) -> Labelset:
-        """Refuse: the API cannot change a labelset (delete it and create it again)."""
-        raise ValidationError("The API cannot change a labelset; delete it and create it again")
-
-    def _identity(self) -> tuple[Any, ...]:
-        dataset = (self._context or {}).get("dataset")
-        return (dataset.full_name if dataset is not None else None, self.name)
-
-    def _repr_label(self) -> str:
-        return repr(self.name)
-
-    def _url_params(self) -> dict[str, str]:
-        return {**dataset_params(self._context), "labelset": check_name(self.name, "name")}
-
-    @property
-    def dataset(self) -> Any:
-        """The dataset this labelset belongs to."""
-        return parent_dataset(self._context)
 
 
 class LabelsetManager(NamedChildManager[Labelset]):
@@ -55,7 +32,7 @@ class LabelsetManager(NamedChildManager[Labelset]):
     model = Labelset
     list_path = "datasets/{owner}/{name}/labelsets/"
     item_path = Labelset._path
-    item_param = "labelset"
+    item_param = Labelset.item_param
     schema = FilterSchema(
         paged=False,
         attribute_names=frozenset({"name", "description", "is_groundtruth"}),

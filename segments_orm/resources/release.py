@@ -15,11 +15,7 @@ from segments_orm.enums import ReleaseStatus
 from segments_orm.exceptions import NetworkError, SegmentsError, TimeoutError, ValidationError
 from segments_orm.query import FilterSchema
 from segments_orm.resources._checks import check_name, check_text
-from segments_orm.resources._dataset_child import (
-    NamedChildManager,
-    dataset_params,
-    parent_dataset,
-)
+from segments_orm.resources._dataset_child import NamedChildManager, NamedInDataset
 
 __all__ = ["Release", "ReleaseFailedError", "ReleaseManager"]
 
@@ -29,7 +25,7 @@ class ReleaseFailedError(SegmentsError):
 
 
 @resource
-class Release(Resource):
+class Release(NamedInDataset, Resource):
     """A release of a dataset. Identified by (dataset, name).
 
     Right after creation its status is PENDING; `wait` polls until it is SUCCEEDED,
@@ -45,26 +41,8 @@ class Release(Resource):
     created_at: Optional[dt.datetime] = field(read_only=True)
     samples_count: Optional[int] = field(read_only=True)
 
+    item_param: ClassVar[str] = "release"
     _path: ClassVar[str] = "datasets/{owner}/{name}/releases/{release}/"
-
-    def save(self) -> Release:
-        """Refuse: the API cannot change a release (delete it and create it again)."""
-        raise ValidationError("The API cannot change a release; delete it and create it again")
-
-    def _identity(self) -> tuple[Any, ...]:
-        dataset = (self._context or {}).get("dataset")
-        return (dataset.full_name if dataset is not None else None, self.name)
-
-    def _repr_label(self) -> str:
-        return repr(self.name)
-
-    def _url_params(self) -> dict[str, str]:
-        return {**dataset_params(self._context), "release": check_name(self.name, "name")}
-
-    @property
-    def dataset(self) -> Any:
-        """The dataset this release belongs to."""
-        return parent_dataset(self._context)
 
     @property
     def url(self) -> Optional[str]:
@@ -156,7 +134,7 @@ class ReleaseManager(NamedChildManager[Release]):
     model = Release
     list_path = "datasets/{owner}/{name}/releases/"
     item_path = Release._path
-    item_param = "release"
+    item_param = Release.item_param
     schema = FilterSchema(
         paged=False,
         attribute_names=frozenset({"name", "status", "description", "release_type"}),
