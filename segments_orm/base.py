@@ -756,6 +756,30 @@ class Manager(Generic[R]):
             self._fetch, self._load, self.schema, name=self.item_name, owner=self
         )
 
+    def new(self, **fields: Any) -> R:
+        """Return an unsaved object of this collection; its ``save()`` creates it.
+
+        Network: none (``save()`` sends the create).
+
+        Raises:
+            ValidationError: A name is not a field of the object.
+        """
+        known = {a.alias for a in attrs.fields(self.model) if a.init} - {EXTRA}
+        unknown = sorted(set(fields) - known)
+        if unknown:
+            raise ValidationError(
+                f"{self.model.__name__} has no field {', '.join(unknown)}; "
+                f"fields: {', '.join(sorted(known))}"
+            )
+        obj = self.model(**{**self._new_defaults(), **fields})
+        object.__setattr__(obj, "_client", self._client)
+        object.__setattr__(obj, "_context", self._context)
+        return obj  # type: ignore[return-value]
+
+    def _new_defaults(self) -> dict[str, Any]:
+        """Return the fields a new object of this collection takes from its parent."""
+        return {}
+
     def _create_reconciled(self, post: Callable[[], R], find: Callable[[], Optional[R]]) -> R:
         """Create an object, reconciling a create whose answer was lost.
 

@@ -108,6 +108,9 @@ class LabelManager(Manager[Label]):
     model = Label
     item_name = "labels"
 
+    def _new_defaults(self) -> dict[str, Any]:
+        return {"sample_uuid": self._params["sample_uuid"]}
+
     def _sample(self) -> Optional[Sample]:
         return (self._context or {}).get("sample")
 

@@ -165,3 +165,23 @@ def test_a_deep_copy_shares_the_client_and_copies_the_fields(sample, client: Cli
 def test_a_client_refuses_to_be_pickled(client: Client) -> None:
     with pytest.raises(SegmentsError, match="cannot be pickled"):
         pickle.dumps(client)
+
+
+def test_new_objects_are_created_by_save(api: FakeApi, client: Client) -> None:
+    api.on("GET", "datasets/jane/flowers/", dataset_json())
+    api.on("POST", "datasets/jane/flowers/samples/", sample_json("new.jpg"))
+    api.on("PUT", "labels/uuid-new.jpg/ground-truth/", label_json("uuid-new.jpg"))
+    dataset = client.datasets.get("jane/flowers")
+    sample = dataset.samples.new(name="new.jpg", attributes={"image": {"url": "https://x/n"}})
+    assert sample.uuid is None
+    sample.save()
+    assert sample.uuid == "uuid-new.jpg"
+    (post,) = api.requests_to("POST", "datasets/jane/flowers/samples/")
+    assert post.body["name"] == "new.jpg"
+    label = sample.labels.new(labelset="ground-truth", attributes=label_json()["attributes"])
+    label.save()
+    assert label.label_status == "LABELED"
+    (put,) = api.requests_to("PUT", "labels/uuid-new.jpg/ground-truth/")
+    assert put.body["label_status"] == "PRELABELED"
+    with pytest.raises(ValidationError, match="no field nmae"):
+        dataset.samples.new(nmae="x")
