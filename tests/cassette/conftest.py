@@ -37,15 +37,6 @@ REPLAY_URL = "http://127.0.0.1:9/"
 REPLAY_KEY = "replay-key-not-a-secret"
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--record-mode",
-        choices=("none", "rewrite"),
-        default=None,
-        help="cassette tests: 'none' replays (default), 'rewrite' records them again",
-    )
-
-
 def _record_mode(config: pytest.Config) -> str:
     chosen = config.getoption("--record-mode", default=None)
     if chosen:

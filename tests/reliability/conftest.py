@@ -2,9 +2,7 @@
 
 ``--soak-full`` (or ``SEGMENTS_SOAK_FULL=1``) runs the fault soak at its full size: 5,000
 samples and 50-500 ms of latency per request (about ten minutes on two cores). The default
-run is ten times smaller so it fits CI. pytest reads this option only when this folder is
-named on the command line (``pytest tests/reliability --soak-full``); the environment
-variable works from anywhere.
+run is ten times smaller so it fits CI. The option is declared in ``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -16,16 +14,6 @@ from collections.abc import Iterator
 import pytest
 
 from segments_orm.emulator import EmulatorServer
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("segments-orm reliability")
-    group.addoption(
-        "--soak-full",
-        action="store_true",
-        default=False,
-        help="run the fault soak at full size (5,000 samples, 50-500 ms latency)",
-    )
 
 
 @pytest.fixture(scope="session")
