@@ -12,7 +12,7 @@ from segments_orm._urls import split_dataset_identifier
 from segments_orm.base import Manager, Resource, field, lookup, mutable_field, resource
 from segments_orm.enums import Category, TaskType
 from segments_orm.exceptions import NotFoundError, ValidationError
-from segments_orm.query import FilterSchema, QuerySet
+from segments_orm.query import FilterSchema, Lookup, QuerySet
 from segments_orm.resources import _attributes
 from segments_orm.resources._checks import (
     check_bool,
@@ -263,8 +263,16 @@ class Dataset(Resource):
 
 
 _LOADING = threading.Lock()
-_DATASET_SCHEMA = FilterSchema(paged=True)
-_OWNER_SCHEMA = FilterSchema(paged=True)
+def _owner_on_a_queryset(value: Any) -> dict[str, str]:
+    # The owner picks another endpoint (users/{owner}/datasets/), which only the manager
+    # can do: say where to put the filter instead of calling it unsupported.
+    raise ValidationError(
+        "owner: filter datasets by owner on the manager, client.datasets.filter(owner=...), "
+        "not on a queryset (the owner chooses which list is read)"
+    )
+
+
+_DATASET_SCHEMA = FilterSchema(paged=True, lookups={"owner": Lookup(_owner_on_a_queryset)})
 
 
 class DatasetManager(Manager[Dataset]):
@@ -452,5 +460,5 @@ class _OwnerDatasetManager(Manager[Dataset]):
 
     model = Dataset
     list_path = "users/{owner}/datasets/"
-    schema = _OWNER_SCHEMA
+    schema = _DATASET_SCHEMA
     item_name = "datasets"

@@ -133,3 +133,15 @@ def test_breaking_out_abandons_the_page_read_ahead_instead_of_retrying_it(
     page_two = [c for c in api.requests_to("GET", SAMPLES) if c.query["page"] == "2"]
     assert len(page_two) == 1
     assert not [t for t in threading.enumerate() if t.name.startswith("segments-orm-page")]
+
+
+def test_filtering_datasets_by_owner_on_a_queryset_says_where_to_do_it(
+    api: FakeApi, client: Client
+) -> None:
+    for build in (
+        lambda: client.datasets.all().filter(owner="jane"),
+        lambda: client.datasets.filter(owner="jane").filter(owner="john"),
+    ):
+        with pytest.raises(ValidationError, match=r"client\.datasets\.filter\(owner=\.\.\.\)"):
+            build()
+    assert api.calls == []
