@@ -305,7 +305,7 @@ class QuerySet(Generic[T]):
                 items = self._fetch_page(page, size)
                 if items:
                     yield items
-                if len(items) < size or (last_page is not None and page >= last_page):
+                if not _maybe_more(items, size) or (last_page is not None and page >= last_page):
                     return
                 page += 1
         pool = concurrent.futures.ThreadPoolExecutor(
@@ -322,7 +322,7 @@ class QuerySet(Generic[T]):
             pending = pool.submit(self._fetch_page, page, size)
             while True:
                 items = pending.result()
-                more = len(items) >= size and (last_page is None or page < last_page)
+                more = _maybe_more(items, size) and (last_page is None or page < last_page)
                 if more:
                     # The next page travels while the caller consumes this one.
                     pending = pool.submit(fetch_ahead, page + 1)
@@ -554,6 +554,19 @@ class QuerySet(Generic[T]):
 def _html_row(obj: Any) -> dict[str, str]:
     row = getattr(obj, "_html_row", None)
     return row() if callable(row) else {"": repr(obj)}
+
+
+# A server may cap per_page below what was asked (WIRE.md 10: the cap is unknown). Its
+# pages then come back short but full, and a short page would look like the last one.
+# Caps are round numbers: a short page of a multiple of this many items is confirmed with
+# one more request, so iteration never stops at page one without saying so.
+_CAP_STEP = 50
+
+
+def _maybe_more(items: list[Any], size: int) -> bool:
+    """Tell whether a page of ``items`` (asked ``size``) may have a page after it."""
+    count = len(items)
+    return count >= size or (count > 0 and count % _CAP_STEP == 0)
 
 
 def _as_choices(value: Any) -> Optional[frozenset[str]]:

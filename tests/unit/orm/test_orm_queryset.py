@@ -203,8 +203,8 @@ def test_get_of_nothing_and_of_several(api: FakeApi, dataset) -> None:
 
 
 def test_count_pages_with_the_largest_page_size(api: FakeApi, dataset) -> None:
-    api.paged(SAMPLES, samples(2500))
-    assert dataset.samples.all().page_size(10).count() == 2500
+    api.paged(SAMPLES, samples(2530))
+    assert dataset.samples.all().page_size(10).count() == 2530
     calls = api.requests_to("GET", SAMPLES)
     assert {c.query["per_page"] for c in calls} == {"1000"}
     assert pages_fetched(api) == [1, 2, 3]
@@ -393,7 +393,7 @@ def test_breaking_out_of_a_loop_leaves_no_page_thread(api: FakeApi, dataset) -> 
 
 
 def test_iterating_the_dataset_manager_pages_to_the_end(api: FakeApi, client: Client) -> None:
-    api.paged("user/datasets/", [dataset_json(f"jane/d{i:04d}") for i in range(1500)])
-    assert len([d.full_name for d in client.datasets]) == 1500
+    api.paged("user/datasets/", [dataset_json(f"jane/d{i:04d}") for i in range(1530)])
+    assert len([d.full_name for d in client.datasets]) == 1530
     assert pages_fetched(api, "user/datasets/") == [1, 2]
-    assert client.datasets.count() == 1500
+    assert client.datasets.count() == 1530

@@ -145,3 +145,29 @@ def test_filtering_datasets_by_owner_on_a_queryset_says_where_to_do_it(
         with pytest.raises(ValidationError, match=r"client\.datasets\.filter\(owner=\.\.\.\)"):
             build()
     assert api.calls == []
+
+
+def test_a_server_capping_the_page_size_is_still_read_to_the_end(
+    api: FakeApi, dataset
+) -> None:
+    # A server whose pages hold at most 100 items, whatever per_page asks (WIRE.md 10).
+    items = samples(250)
+
+    def capped(call):
+        page = int(call.query["page"])
+        chunk = items[(page - 1) * 100 : page * 100]
+        if not chunk and page > 1:
+            return 404, {"detail": "Invalid page."}
+        return 200, chunk
+
+    api.on("GET", SAMPLES, handler=capped)
+    assert len(list(dataset.samples.all().iterator())) == 250
+    assert dataset.samples.count() == 250
+
+
+def test_a_short_page_of_an_odd_size_ends_iteration_without_another_request(
+    api: FakeApi, dataset
+) -> None:
+    api.paged(SAMPLES, samples(37))
+    list(dataset.samples.all())
+    assert [c.query["page"] for c in api.calls] == ["1"]
