@@ -51,8 +51,6 @@ __all__ = ["Manager", "Resource", "field", "html_text", "lookup", "mutable_field
 R = TypeVar("R", bound="Resource")
 C = TypeVar("C", bound=type)
 
-_UNSET: Any = object()
-
 # Resources and managers by class name: siblings find each other here instead of
 # importing each other (DESIGN.md 2), which keeps the resource modules acyclic.
 _REGISTRY: dict[str, Any] = {}
@@ -182,10 +180,11 @@ def resource(cls: C) -> C:
         label = attribute.metadata.get("show")
         if label:
             shown.append((attribute.name, label if isinstance(label, str) else attribute.name))
+    typed = frozenset(public for slot, public in mutable.items() if _is_typed(built, slot))
+    # setattr: to mypy ``built`` is a type variable without these class attributes.
     setattr(built, "_repr_fields", tuple(shown))  # noqa: B010
     setattr(built, "_mutable_slots", mutable)  # noqa: B010
-    typed = frozenset(public for slot, public in mutable.items() if _is_typed(built, slot))
-    setattr(built, "_typed_fields", typed)  # noqa: B010 - C is a type variable to mypy
+    setattr(built, "_typed_fields", typed)  # noqa: B010
     setattr(built, "_wire_by_name", {a.name: wire_name(a) for a in attrs.fields(built)})  # noqa: B010
     return built
 

@@ -263,6 +263,8 @@ class Dataset(Resource):
 
 
 _LOADING = threading.Lock()
+
+
 def _owner_on_a_queryset(value: Any) -> dict[str, str]:
     # The owner picks another endpoint (users/{owner}/datasets/), which only the manager
     # can do: say where to put the filter instead of calling it unsupported.
