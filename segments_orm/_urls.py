@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from yarl import URL
 
-from segments_orm.exceptions import ValidationError
+from segments_orm.exceptions import InvalidIdentifierError, ValidationError
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -40,7 +40,9 @@ def split_dataset_identifier(identifier: object, argument: str = "dataset") -> t
         argument: The argument's name, for the error message.
 
     Raises:
-        ValidationError: It is not a string of two non-empty parts separated by one ``/``.
+        ValidationError: It is not a string.
+        InvalidIdentifierError: It is not two non-empty parts separated by one ``/`` (a
+            `ValidationError` and a `NotFoundError`).
     """
     if not isinstance(identifier, str):
         raise ValidationError(
@@ -48,7 +50,7 @@ def split_dataset_identifier(identifier: object, argument: str = "dataset") -> t
         )
     owner, slash, name = identifier.partition("/")
     if not slash or not owner.strip() or not name.strip() or "/" in name:
-        raise ValidationError(
+        raise InvalidIdentifierError(
             f"{argument}: expected 'owner/name' (two non-empty parts and one '/'), "
             f"got {identifier!r}"
         )

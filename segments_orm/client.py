@@ -204,3 +204,13 @@ class Client:
                 return {}
             raise
         return answer if isinstance(answer, dict) else {}
+
+
+def __getattr__(name: str) -> Any:
+    # ``from segments_orm.client import SegmentsClient``, the platform's import path. The
+    # facade is built on Client (it imports this module), so it is looked up on demand.
+    if name == "SegmentsClient":
+        from segments_orm.facade import SegmentsClient
+
+        return SegmentsClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,6 +21,7 @@ __all__ = [
     "AuthorizationError",
     "BadRequestError",
     "CollaboratorError",
+    "InvalidIdentifierError",
     "InvalidModelError",
     "MissingContextError",
     "MissingDependencyError",
@@ -163,6 +164,15 @@ class BadRequestError(NetworkError, ValidationError):
 
     It is both a `NetworkError` (as the platform's client raises for a 400) and a
     `ValidationError` (what it means), so either ``except`` clause catches it.
+    """
+
+
+class InvalidIdentifierError(ValidationError, NotFoundError):
+    """A dataset identifier that is not ``"owner/name"``, refused before sending.
+
+    It is a `ValidationError` (what it is) and a `NotFoundError` (what the platform's
+    client raises for it, after the server answers 404), so ``except NotFoundError`` in a
+    script written for that client still catches it.
     """
 
 

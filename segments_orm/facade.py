@@ -18,6 +18,7 @@ one issue).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from typing import IO, Any, NamedTuple, Optional, TypeVar, Union
 
@@ -25,10 +26,11 @@ from segments_orm.client import Client
 from segments_orm.enums import Category, IssueStatus, LabelStatus, Role, TaskType
 from segments_orm.exceptions import NotFoundError, ValidationError
 from segments_orm.query import MAX_PAGE_SIZE, QuerySet
-from segments_orm.resources import (
-    Asset,
+from segments_orm.resource_api import (
+    UNSET,
     Collaborator,
     Dataset,
+    File,
     Issue,
     Label,
     Labelset,
@@ -36,28 +38,36 @@ from segments_orm.resources import (
     Sample,
     User,
     Workunit,
+    adopt,
 )
+from segments_orm.resources import Dataset as _OrmDataset
+from segments_orm.resources import Issue as _OrmIssue
 from segments_orm.resources._checks import check_int
+from segments_orm.resources.sample import BULK_DELETE_LIMIT
 
-__all__ = ["DeleteSamplesResponse", "SegmentsClient"]
+__all__ = ["DeleteSamplesResponse", "SegmentsClient", "UNSET"]  # noqa: RUF022
 
 T = TypeVar("T")
-
-
-class _Unset:
-    """The type of `UNSET`: an argument the caller did not pass."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Any = _Unset()
+R = TypeVar("R")
 
 
 class DeleteSamplesResponse(NamedTuple):
     """What ``delete_samples`` returns, as the platform's client does."""
 
     deleted_count: int
+
+
+def _as(kind: type[R], value: Any) -> R:
+    """Return ``value``, an ORM object, as ``kind``, its resource-API subclass (`adopt`)."""
+    adopted = adopt(value)
+    if not isinstance(adopted, kind):  # a bug here, not a user error
+        raise TypeError(f"expected a {kind.__name__}, got {type(adopted).__name__}")
+    return adopted
+
+
+def _as_list(kind: type[R], values: Sequence[Any]) -> list[R]:
+    """Return ``values`` as a list of ``kind`` (see `_as`)."""
+    return [_as(kind, value) for value in values]
 
 
 def _one_page(queryset: QuerySet[T], per_page: int, page: int) -> list[T]:
@@ -75,24 +85,22 @@ def _one_page(queryset: QuerySet[T], per_page: int, page: int) -> list[T]:
     return items
 
 
+def _text(value: Any) -> str:
+    """Return a query value as the platform's client writes it (an enum as its value)."""
+    return str(value.value) if isinstance(value, enum.Enum) else str(value)
+
+
+def _joined(values: Any) -> str:
+    """Return one value or a list of them comma-joined, as the platform's client does."""
+    if isinstance(values, (str, enum.Enum)) or not isinstance(values, Sequence):
+        return _text(values)
+    return ",".join(_text(value) for value in values)
+
+
 def _ordering(sort: str, direction: str) -> str:
     if direction not in ("asc", "desc"):
         raise ValidationError(f"direction: expected 'asc' or 'desc', got {direction!r}")
     return f"-{sort}" if direction == "desc" else sort
-
-
-def _metadata_lookup(metadata: Union[str, Sequence[str]]) -> dict[str, str]:
-    """Turn the platform's ``"key:value"`` filter strings into the ORM's dict lookup."""
-    pairs = [metadata] if isinstance(metadata, str) else metadata
-    if not isinstance(pairs, Sequence):
-        raise ValidationError("metadata: expected 'key:value' or a list of them")
-    lookup: dict[str, str] = {}
-    for index, pair in enumerate(pairs):
-        if not isinstance(pair, str) or ":" not in pair:
-            raise ValidationError(f"metadata[{index}]: expected 'key:value', got {pair!r}")
-        key, value = pair.split(":", 1)
-        lookup[key] = value
-    return lookup
 
 
 def _given(**fields: Any) -> dict[str, Any]:
@@ -113,7 +121,7 @@ class SegmentsClient(Client):
         >>> client.get_samples("jane/flowers", label_status="LABELED")  # doctest: +SKIP
     """
 
-    def _checked_dataset(self, dataset_identifier: str) -> Dataset:
+    def _checked_dataset(self, dataset_identifier: str) -> _OrmDataset:
         """Return the client's shared shell of a dataset, which loads itself once.
 
         Sample writes check attributes against the dataset's task type; sharing the shell
@@ -125,7 +133,7 @@ class SegmentsClient(Client):
 
     def get_user(self, user: Optional[str] = None) -> User:
         """Get a user, yourself by default: ``client.users.get(user)``. Network: one request."""
-        return self.users.get(user)
+        return _as(User, self.users.get(user))
 
     # -- datasets --------------------------------------------------------------------
 
@@ -137,11 +145,11 @@ class SegmentsClient(Client):
         Network: one request (the page).
         """
         queryset = self.datasets.all() if user is None else self.datasets.filter(owner=user)
-        return _one_page(queryset, per_page, page)
+        return _as_list(Dataset, _one_page(queryset, per_page, page))
 
     def get_dataset(self, dataset_identifier: str) -> Dataset:
         """Get a dataset: ``client.datasets.get(identifier)``. Network: one request."""
-        return self.datasets.get(dataset_identifier)
+        return _as(Dataset, self.datasets.get(dataset_identifier))
 
     def add_dataset(
         self,
@@ -172,33 +180,36 @@ class SegmentsClient(Client):
         enable_extrapolation: Optional[bool] = None,
     ) -> Dataset:
         """Create a dataset: ``client.datasets.create(name, ...)``. Network: one request."""
-        return self.datasets.create(
-            name,
-            description=description,
-            task_type=task_type,
-            task_attributes=task_attributes,
-            category=category,
-            public=public,
-            readme=readme,
-            metadata=metadata,
-            labeling_inactivity_timeout_seconds=labeling_inactivity_timeout_seconds,
-            enable_skip_labeling=enable_skip_labeling,
-            enable_skip_reviewing=enable_skip_reviewing,
-            enable_ratings=enable_ratings,
-            enable_interpolation=enable_interpolation,
-            enable_same_dimensions_track_constraint=enable_same_dimensions_track_constraint,
-            enable_save_button=enable_save_button,
-            enable_label_status_verified=enable_label_status_verified,
-            enable_3d_cuboid_rotation=enable_3d_cuboid_rotation,
-            enable_3d_region_of_interest=enable_3d_region_of_interest,
-            # The platform's argument is "..._commit"; the wire key is "..._submit".
-            enable_confirm_on_submit=enable_confirm_on_commit,
-            archived=archived,
-            region_of_interest=region_of_interest,
-            enable_object_linking=enable_object_linking,
-            enable_object_link_category_restrictions=enable_object_link_category_restrictions,
-            enable_extrapolation=enable_extrapolation,
-            organization=organization,
+        return _as(
+            Dataset,
+            self.datasets.create(
+                name,
+                description=description,
+                task_type=task_type,
+                task_attributes=task_attributes,
+                category=category,
+                public=public,
+                readme=readme,
+                metadata=metadata,
+                labeling_inactivity_timeout_seconds=labeling_inactivity_timeout_seconds,
+                enable_skip_labeling=enable_skip_labeling,
+                enable_skip_reviewing=enable_skip_reviewing,
+                enable_ratings=enable_ratings,
+                enable_interpolation=enable_interpolation,
+                enable_same_dimensions_track_constraint=enable_same_dimensions_track_constraint,
+                enable_save_button=enable_save_button,
+                enable_label_status_verified=enable_label_status_verified,
+                enable_3d_cuboid_rotation=enable_3d_cuboid_rotation,
+                enable_3d_region_of_interest=enable_3d_region_of_interest,
+                # The platform's argument is "..._commit"; the wire key is "..._submit".
+                enable_confirm_on_submit=enable_confirm_on_commit,
+                archived=archived,
+                region_of_interest=region_of_interest,
+                enable_object_linking=enable_object_linking,
+                enable_object_link_category_restrictions=enable_object_link_category_restrictions,
+                enable_extrapolation=enable_extrapolation,
+                organization=organization,
+            ),
         )
 
     def update_dataset(
@@ -261,8 +272,8 @@ class SegmentsClient(Client):
         )
         self._shells.pop(dataset_identifier, None)  # its task type may change
         if not fields:
-            return self.datasets.get(dataset_identifier)
-        return self.datasets.get(dataset_identifier, lazy=True).update(**fields)
+            return _as(Dataset, self.datasets.get(dataset_identifier))
+        return _as(Dataset, self.datasets.get(dataset_identifier, lazy=True).update(**fields))
 
     def delete_dataset(self, dataset_identifier: str) -> None:
         """Delete a dataset: ``client.datasets.get(identifier, lazy=True).delete()``.
@@ -285,19 +296,25 @@ class SegmentsClient(Client):
 
         Network: one request.
         """
-        return self.datasets.get(dataset_identifier, lazy=True).clone(
-            new_name=new_name,
-            new_task_type=new_task_type,
-            new_public=new_public,
-            organization=organization,
-            clone_labels=clone_labels,
+        return _as(
+            Dataset,
+            self.datasets.get(dataset_identifier, lazy=True).clone(
+                new_name=new_name,
+                new_task_type=new_task_type,
+                new_public=new_public,
+                organization=organization,
+                clone_labels=clone_labels,
+            ),
         )
 
     # -- collaborators ---------------------------------------------------------------
 
     def get_dataset_collaborator(self, dataset_identifier: str, username: str) -> Collaborator:
         """Get a collaborator: ``dataset.collaborators.get(username)``. Network: one request."""
-        return self.datasets.get(dataset_identifier, lazy=True).collaborators.get(username)
+        return _as(
+            Collaborator,
+            self.datasets.get(dataset_identifier, lazy=True).collaborators.get(username),
+        )
 
     def add_dataset_collaborator(
         self, dataset_identifier: str, username: str, role: Union[Role, str] = Role.LABELER
@@ -307,7 +324,7 @@ class SegmentsClient(Client):
         Network: one request.
         """
         dataset = self.datasets.get(dataset_identifier, lazy=True)
-        return dataset.collaborators.add(username, role)
+        return _as(Collaborator, dataset.collaborators.add(username, role))
 
     def update_dataset_collaborator(
         self, dataset_identifier: str, username: str, role: Union[Role, str]
@@ -317,7 +334,7 @@ class SegmentsClient(Client):
         Network: one request.
         """
         dataset = self.datasets.get(dataset_identifier, lazy=True)
-        return dataset.collaborators.update(username, role)
+        return _as(Collaborator, dataset.collaborators.update(username, role))
 
     def delete_dataset_collaborator(self, dataset_identifier: str, username: str) -> None:
         """Remove a collaborator: ``dataset.collaborators.remove(username)``.
@@ -341,23 +358,38 @@ class SegmentsClient(Client):
         page: int = 1,
         include_full_label: bool = False,
     ) -> list[Sample]:
-        """Get one page of samples: ``dataset.samples.filter(...).order_by(...)[a:b]``.
+        """Get one page of samples, sending the query the platform's client sends.
 
-        ``name`` maps to ``name__contains``, ``metadata`` (``"key:value"`` strings) to
-        ``metadata={key: value}``, ``labelset`` to ``include_label(labelset)``.
+        Like the platform's client, this passes its arguments to the API as they are
+        (``sort="created"``, ``metadata="key:value"`` strings as ``filters``, any
+        ``per_page``), so the server, not the client, decides what it accepts; values are
+        percent-encoded. The page is fetched through ``dataset.samples`` and loaded as
+        its samples (``sample.label`` holds the included label). For checked lookups,
+        use ``dataset.samples.filter(...)`` instead.
 
         Network: one request (the page).
+
+        Raises:
+            ValidationError: ``include_full_label`` without a ``labelset`` (as the
+                platform's client).
         """
         if include_full_label and labelset is None:
             raise ValidationError("include_full_label: requires a labelset")
-        lookups: dict[str, Any] = _given(name__contains=name, label_status=label_status)
-        if metadata is not None:
-            lookups["metadata"] = _metadata_lookup(metadata)
-        samples = self.datasets.get(dataset_identifier, lazy=True).samples
-        queryset = samples.filter(**lookups)
+        query = {"per_page": _text(per_page), "page": _text(page)}
         if labelset is not None:
-            queryset = queryset.include_label(labelset, full=include_full_label)
-        return _one_page(queryset.order_by(_ordering(sort, direction)), per_page, page)
+            query["labelset"] = _text(labelset)
+            if include_full_label:
+                query["include_full_label"] = "1"
+        if name is not None:
+            query["name__contains"] = _text(name)
+        if metadata is not None:
+            query["filters"] = _joined(metadata)
+        if label_status is not None:
+            query["label_status"] = _joined(label_status)
+        query["sort"] = f"{'' if direction == 'asc' else '-'}{_text(sort)}"
+        samples = self.datasets.get(dataset_identifier, lazy=True).samples
+        # The manager's own fetch and load: one page, as the platform asks for it.
+        return _as_list(Sample, [samples._load(item) for item in samples._fetch(query)])
 
     def get_sample(
         self, uuid: str, labelset: Optional[str] = None, include_signed_url: bool = False
@@ -366,7 +398,9 @@ class SegmentsClient(Client):
 
         Network: one request.
         """
-        return self.samples.get(uuid, labelset=labelset, signed_urls=include_signed_url)
+        return _as(
+            Sample, self.samples.get(uuid, labelset=labelset, signed_urls=include_signed_url)
+        )
 
     def add_sample(
         self,
@@ -387,14 +421,17 @@ class SegmentsClient(Client):
         Network: one request, plus one to learn the dataset's task type the first time
         (the attributes are checked against it).
         """
-        return self._checked_dataset(dataset_identifier).samples.create(
-            name,
-            attributes,
-            metadata=metadata,
-            priority=priority,
-            assigned_labeler=assigned_labeler,
-            assigned_reviewer=assigned_reviewer,
-            readme=readme,
+        return _as(
+            Sample,
+            self._checked_dataset(dataset_identifier).samples.create(
+                name,
+                attributes,
+                metadata=metadata,
+                priority=priority,
+                assigned_labeler=assigned_labeler,
+                assigned_reviewer=assigned_reviewer,
+                readme=readme,
+            ),
         )
 
     def add_samples(
@@ -410,7 +447,9 @@ class SegmentsClient(Client):
         Network: one request per 500 samples, plus one to learn the dataset's task type
         the first time.
         """
-        return self._checked_dataset(dataset_identifier).samples.bulk_create(samples)
+        return _as_list(
+            Sample, self._checked_dataset(dataset_identifier).samples.bulk_create(samples)
+        )
 
     def update_sample(
         self,
@@ -439,8 +478,8 @@ class SegmentsClient(Client):
         if assigned_reviewer is not UNSET:
             fields["assigned_reviewer"] = assigned_reviewer
         if not fields:
-            return self.samples.get(uuid)
-        return self.samples.get(uuid, lazy=True).update(**fields)
+            return _as(Sample, self.samples.get(uuid))
+        return _as(Sample, self.samples.get(uuid, lazy=True).update(**fields))
 
     def delete_sample(self, uuid: str) -> None:
         """Delete a sample: ``client.samples.get(uuid, lazy=True).delete()``.
@@ -452,21 +491,49 @@ class SegmentsClient(Client):
     def delete_samples(
         self, dataset_identifier: str, uuids: Sequence[str]
     ) -> DeleteSamplesResponse:
-        """Delete samples by uuid: ``dataset.samples.delete_many(uuids)``.
+        """Delete up to 1000 samples by uuid: ``dataset.samples.delete_many(uuids)``.
 
-        Network: one request per 1000 uuids (the platform's client refuses more).
+        Unknown uuids are skipped by the server (``deleted_count`` says how many went).
+
+        Network: one request.
+
+        Raises:
+            ValidationError: ``uuids`` is empty or holds more than 1000 uuids, as the
+                platform's client refuses (``dataset.samples.delete_many`` chunks instead).
         """
+        if not uuids:
+            raise ValidationError("uuids: the list cannot be empty")
+        if len(uuids) > BULK_DELETE_LIMIT:
+            raise ValidationError(
+                f"uuids: cannot delete more than {BULK_DELETE_LIMIT} samples at once, "
+                f"got {len(uuids)}"
+            )
         samples = self.datasets.get(dataset_identifier, lazy=True).samples
         return DeleteSamplesResponse(deleted_count=samples.delete_many(uuids))
 
     # -- labels ----------------------------------------------------------------------
 
-    def get_label(self, sample_uuid: str, labelset: str = "ground-truth") -> Label:
+    def get_label(
+        self,
+        sample_uuid: str,
+        labelset: str = "ground-truth",
+        transform_to_ego_coordinates: bool = False,
+    ) -> Label:
         """Get a label: ``client.samples.get(uuid, lazy=True).labels.get(labelset)``.
 
         Network: one request.
+
+        Raises:
+            ValidationError: ``transform_to_ego_coordinates`` is True: segments-orm does
+                not convert point cloud labels to ego coordinates (checked before
+                sending, so nothing comes back in the wrong frame).
         """
-        return self.samples.get(sample_uuid, lazy=True).labels.get(labelset)
+        if transform_to_ego_coordinates:
+            raise ValidationError(
+                "transform_to_ego_coordinates: not supported by segments-orm; get the label "
+                "in world coordinates and transform it with the sample's ego poses"
+            )
+        return _as(Label, self.samples.get(sample_uuid, lazy=True).labels.get(labelset))
 
     def add_label(
         self,
@@ -483,8 +550,11 @@ class SegmentsClient(Client):
 
         Network: one request.
         """
-        return self.samples.get(sample_uuid, lazy=True).labels.create(
-            labelset, attributes, label_status=label_status, score=score
+        return _as(
+            Label,
+            self.samples.get(sample_uuid, lazy=True).labels.create(
+                labelset, attributes, label_status=label_status, score=score
+            ),
         )
 
     def update_label(
@@ -505,8 +575,8 @@ class SegmentsClient(Client):
         labels = self.samples.get(sample_uuid, lazy=True).labels
         fields = _given(attributes=attributes, label_status=label_status, score=score)
         if not fields:
-            return labels.get(labelset)
-        return labels.get(labelset, lazy=True).update(**fields)
+            return _as(Label, labels.get(labelset))
+        return _as(Label, labels.get(labelset, lazy=True).update(**fields))
 
     def delete_label(self, sample_uuid: str, labelset: str) -> None:
         """Delete a label: ``client.samples.get(uuid, lazy=True).labels.delete(labelset)``.
@@ -519,11 +589,11 @@ class SegmentsClient(Client):
 
     def get_labelsets(self, dataset_identifier: str) -> list[Labelset]:
         """List labelsets: ``list(dataset.labelsets)``. Network: one request."""
-        return self.datasets.get(dataset_identifier, lazy=True).labelsets.list()
+        return _as_list(Labelset, self.datasets.get(dataset_identifier, lazy=True).labelsets.list())
 
     def get_labelset(self, dataset_identifier: str, name: str) -> Labelset:
         """Get a labelset: ``dataset.labelsets.get(name)``. Network: one request."""
-        return self.datasets.get(dataset_identifier, lazy=True).labelsets.get(name)
+        return _as(Labelset, self.datasets.get(dataset_identifier, lazy=True).labelsets.get(name))
 
     def add_labelset(self, dataset_identifier: str, name: str, description: str = "") -> Labelset:
         """Create a labelset: ``dataset.labelsets.create(name, description)``.
@@ -531,7 +601,7 @@ class SegmentsClient(Client):
         Network: one request.
         """
         labelsets = self.datasets.get(dataset_identifier, lazy=True).labelsets
-        return labelsets.create(name, description)
+        return _as(Labelset, labelsets.create(name, description))
 
     def delete_labelset(self, dataset_identifier: str, name: str) -> None:
         """Delete a labelset: ``dataset.labelsets.get(name, lazy=True).delete()``.
@@ -544,7 +614,7 @@ class SegmentsClient(Client):
 
     def get_issues(self, dataset_identifier: str) -> list[Issue]:
         """List a dataset's issues: ``list(dataset.issues)``. Network: one request."""
-        return self.datasets.get(dataset_identifier, lazy=True).issues.list()
+        return _as_list(Issue, self.datasets.get(dataset_identifier, lazy=True).issues.list())
 
     def add_issue(
         self,
@@ -558,7 +628,7 @@ class SegmentsClient(Client):
         Network: one request.
         """
         issues = self.samples.get(sample_uuid, lazy=True).issues
-        return issues.create(description, status=status, anchor=anchor)
+        return _as(Issue, issues.create(description, status=status, anchor=anchor))
 
     def update_issue(
         self,
@@ -578,28 +648,31 @@ class SegmentsClient(Client):
         fields = _given(description=description, status=status, anchor=anchor)
         if not fields:
             raise ValidationError("update_issue: pass description, status or anchor")
-        return Issue.shell(self, uuid).update(**fields)
+        return _as(Issue, _OrmIssue.shell(self, uuid).update(**fields))
 
     def delete_issue(self, uuid: str) -> None:
         """Delete an issue: ``Issue.shell(client, uuid).delete()``. Network: one request."""
-        Issue.shell(self, uuid).delete()
+        _OrmIssue.shell(self, uuid).delete()
 
     # -- releases --------------------------------------------------------------------
 
     def get_releases(self, dataset_identifier: str) -> list[Release]:
         """List releases: ``list(dataset.releases)``. Network: one request."""
-        return self.datasets.get(dataset_identifier, lazy=True).releases.list()
+        return _as_list(Release, self.datasets.get(dataset_identifier, lazy=True).releases.list())
 
     def get_release(self, dataset_identifier: str, name: str) -> Release:
         """Get a release: ``dataset.releases.get(name)``. Network: one request."""
-        return self.datasets.get(dataset_identifier, lazy=True).releases.get(name)
+        return _as(Release, self.datasets.get(dataset_identifier, lazy=True).releases.get(name))
 
     def add_release(self, dataset_identifier: str, name: str, description: str = "") -> Release:
         """Start a release: ``dataset.releases.create(name, description)``.
 
         Network: one request. The release is PENDING: call ``wait()`` on it.
         """
-        return self.datasets.get(dataset_identifier, lazy=True).releases.create(name, description)
+        return _as(
+            Release,
+            self.datasets.get(dataset_identifier, lazy=True).releases.create(name, description),
+        )
 
     def delete_release(self, dataset_identifier: str, name: str) -> None:
         """Delete a release: ``dataset.releases.get(name, lazy=True).delete()``.
@@ -626,21 +699,21 @@ class SegmentsClient(Client):
         Network: one request (the page).
         """
         workunits = self.datasets.get(dataset_identifier, lazy=True).workunits
-        queryset: QuerySet[Workunit] = (
+        queryset: QuerySet[Any] = (
             workunits.with_session_time_metrics()
             if include_session_time_metrics
             else workunits.all()
         )
         queryset = queryset.filter(**_given(start=start, end=end))
-        return _one_page(queryset.order_by(_ordering(sort, direction)), per_page, page)
+        return _as_list(
+            Workunit, _one_page(queryset.order_by(_ordering(sort, direction)), per_page, page)
+        )
 
     # -- assets ----------------------------------------------------------------------
 
-    def upload_asset(
-        self, file: Union[IO[bytes], bytes, str], filename: str = "label.png"
-    ) -> Asset:
+    def upload_asset(self, file: Union[IO[bytes], bytes, str], filename: str = "label.png") -> File:
         """Upload a file: ``client.assets.upload(file, filename)``.
 
         Network: two requests (the API, then the presigned upload).
         """
-        return self.assets.upload(file, filename)
+        return _as(File, self.assets.upload(file, filename))

@@ -678,6 +678,18 @@ class Model:
         """Return the JSON data of this model (exactly what it was loaded from, plus edits)."""
         return plan_for(type(self)).dump(self)
 
+    @classmethod
+    def model_validate(cls, data: Mapping[str, Any]) -> Self:
+        """Build a model from JSON data: `from_json` under pydantic's name.
+
+        For scripts written for the platform's client (``segments_orm.typing``).
+        """
+        return cls.from_json(data)
+
+    def model_dump(self) -> dict[str, Any]:
+        """Return the JSON data: `to_json` under pydantic's name (``segments_orm.typing``)."""
+        return self.to_json()
+
 
 @attrs.frozen
 class _Field:

@@ -35,6 +35,8 @@ LAYERS: dict[str, int] = {
     "resources": 7,
     "client": 8,
     "facade": 8,
+    "resource_api": 8,
+    "typing": 8,
     "emulator": 9,
     "testing": 9,
     "cli": 9,
