@@ -527,7 +527,7 @@ class Sample(_Sample):
 
         if not isinstance(attributes, types.Model):
             return  # a dict: checked (strictly) by the write itself
-        task_type = self.dataset.task_type
+        task_type = self.dataset.ensure_loaded().task_type
         expected = types.task_models(task_type).label if task_type is not None else None
         if expected is not None and not isinstance(attributes, expected):
             raise InvalidModelError(

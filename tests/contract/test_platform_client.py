@@ -618,7 +618,9 @@ def test_releases(client, dataset, sample):
         client.get_releases("demo/nope")
 
 
-def test_release_loads_as_segments_dataset(client, dataset, sample):
+def test_release_loads_as_segments_dataset(client, dataset, sample, tmp_path, monkeypatch):
+    # SegmentsDataset writes ./segments/<owner>_<name>/<release>/: keep it out of the tree.
+    monkeypatch.chdir(tmp_path)
     client.add_label(sample.uuid, "ground-truth", BBOX, label_status="LABELED")
     client.add_release("demo/flowers", "v1")
     release = wait_for(client, "demo/flowers", "v1")
