@@ -123,6 +123,13 @@ from segments_orm.types import DistortionModel as CameraDistortionModel
 from segments_orm.types import FisheyeCoefficients as FisheyeDistortionCoefficients
 from segments_orm.types import FisheyeDistortion as DistortionFisheye
 from segments_orm.types import ImageSegmentationFrame as ImageSequenceSegmentationFrame
+from segments_orm.types import (
+    ImageSequenceSegmentationSensorLabel as MultiSensorImageSequenceSegmentationLabelAttributes,
+)
+from segments_orm.types import ImageSequenceSensor as MultiSensorImageSequenceSampleAttributes
+from segments_orm.types import (
+    ImageSequenceVectorSensorLabel as MultiSensorImageSequenceVectorLabelAttributes,
+)
 from segments_orm.types import LinkFrame as LinkFrameAttributes
 from segments_orm.types import LocationAnchor as IssueLocationAnchor
 from segments_orm.types import MultiselectAttribute as MultiselectTaskAttribute
@@ -130,6 +137,18 @@ from segments_orm.types import MultiselectLinkAttribute as MultiselectTaskLinkAt
 from segments_orm.types import NumberAttribute as NumberTaskAttribute
 from segments_orm.types import NumberLinkAttribute as NumberTaskLinkAttribute
 from segments_orm.types import PointcloudCuboidFrame as PointcloudSequenceCuboidFrame
+from segments_orm.types import (
+    PointcloudSequenceCuboidSensorLabel as MultiSensorPointcloudSequenceCuboidLabelAttributes,
+)
+from segments_orm.types import (
+    PointcloudSequenceSegmentationSensorLabel as MultiSensorPointcloudSequenceSegmentationLabelAttributes,  # noqa: E501
+)
+from segments_orm.types import (
+    PointcloudSequenceSensor as MultiSensorPointcloudSequenceSampleAttributes,
+)
+from segments_orm.types import (
+    PointcloudSequenceVectorSensorLabel as MultiSensorPointcloudSequenceVectorLabelAttributes,
+)
 from segments_orm.types import PointcloudVectorFrame as PointcloudSequenceVectorFrame
 from segments_orm.types import PointsAttribute as PointsTaskAttribute
 from segments_orm.types import Quaternion as XYZW  # noqa: N814 - the platform's name
@@ -236,7 +255,14 @@ __all__ = [  # noqa: RUF022
     "Link",
     "LinkAttributes",
     "LinkFrameAttributes",
+    "MultiSensorImageSequenceSampleAttributes",
+    "MultiSensorImageSequenceSegmentationLabelAttributes",
+    "MultiSensorImageSequenceVectorLabelAttributes",
     "MultiSensorLabelAttributes",
+    "MultiSensorPointcloudSequenceCuboidLabelAttributes",
+    "MultiSensorPointcloudSequenceSampleAttributes",
+    "MultiSensorPointcloudSequenceSegmentationLabelAttributes",
+    "MultiSensorPointcloudSequenceVectorLabelAttributes",
     "MultiSensorSampleAttributes",
     "MultiselectTaskAttribute",
     "MultiselectTaskLinkAttribute",
