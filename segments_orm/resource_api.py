@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Optional, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union, cast
 
 from segments_orm.enums import Category, IssueStatus, LabelStatus, Role, TaskType
 from segments_orm.exceptions import InvalidModelError, MissingContextError
@@ -169,6 +169,29 @@ def _set_records(obj: Any, base: type, fields: Mapping[str, type[Record]]) -> No
             inspect.getattr_static(base, name).__set__(obj, wrapped)
 
 
+def _check_model(attributes: Any, task_type: Callable[[], Any], kind: str) -> None:
+    """Raise `InvalidModelError` for a typed model that is not the task type's ``kind``.
+
+    As the platform's resource API does: a dict is left to the write's own checks, and
+    the task type is only asked for (``task_type()``, which may read the dataset once)
+    when a model was passed.
+    """
+    from segments_orm import types
+
+    if not isinstance(attributes, types.Model):
+        return
+    known = task_type()
+    if known is None:
+        return
+    models = types.task_models(known)
+    expected = models.label if kind == "label" else models.sample
+    if not isinstance(attributes, expected):
+        raise InvalidModelError(
+            f"attributes: a {type(attributes).__name__} is not {kind} attributes of a "
+            f"{known} dataset; pass a dict or a {expected.__name__}"
+        )
+
+
 def _facade(obj: Any) -> SegmentsClient:
     """Return the facade an object came from (only the facade hands these classes out)."""
     from segments_orm.facade import SegmentsClient
@@ -203,6 +226,7 @@ class Dataset(_Dataset):
         enable_compression: bool = True,
     ) -> Sample:
         """Add a sample: ``client.add_sample(self.full_name, ...)``. Network: one request."""
+        _check_model(attributes, lambda: self.ensure_loaded().task_type, "sample")
         return _facade(self).add_sample(
             self._full(),
             name,
@@ -434,6 +458,7 @@ class Sample(_Sample):
 
         Network: one request.
         """
+        _check_model(attributes, self._task_type, "sample")
         return _facade(self).update_sample(
             self._uuid(),
             name,
@@ -469,7 +494,7 @@ class Sample(_Sample):
 
         Network: one request (two the first time the dataset's task type is needed).
         """
-        self._check_model(attributes)
+        _check_model(attributes, self._task_type, "label")
         return _facade(self).add_label(
             self._uuid(), labelset, attributes, label_status, score, enable_compression
         )
@@ -488,8 +513,7 @@ class Sample(_Sample):
 
         Network: one request.
         """
-        if attributes is not None:
-            self._check_model(attributes)
+        _check_model(attributes, self._task_type, "label")
         return _facade(self).update_label(
             self._uuid(), labelset, attributes, label_status, score, enable_compression
         )
@@ -521,19 +545,8 @@ class Sample(_Sample):
     def _uuid(self) -> str:
         return str(self.uuid)
 
-    def _check_model(self, attributes: Any) -> None:
-        """Raise `InvalidModelError` for a typed model of another task type's class."""
-        from segments_orm import types
-
-        if not isinstance(attributes, types.Model):
-            return  # a dict: checked (strictly) by the write itself
-        task_type = self.dataset.ensure_loaded().task_type
-        expected = types.task_models(task_type).label if task_type is not None else None
-        if expected is not None and not isinstance(attributes, expected):
-            raise InvalidModelError(
-                f"attributes: a {type(attributes).__name__} cannot label a {task_type} "
-                f"dataset; pass a dict or a {expected.__name__}"
-            )
+    def _task_type(self) -> Any:
+        return self.dataset.ensure_loaded().task_type
 
 
 class Label(_Label):
@@ -556,6 +569,7 @@ class Label(_Label):
 
         Network: one request.
         """
+        _check_model(attributes, lambda: self.label_type, "label")
         return _facade(self).update_label(
             str(self.sample_uuid),
             str(self.labelset),
