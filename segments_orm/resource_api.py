@@ -11,7 +11,10 @@ the one place these methods live; the ORM's own classes keep their own vocabular
 Only the facade hands out these classes (`adopt` re-labels the ORM object it got; the
 subclasses add no fields, so nothing is copied). Every method is one call of the facade
 method the platform's resource method calls (named in its docstring), which is itself a
-thin call into the ORM.
+thin call into the ORM. Where a platform method shares its name with an ORM method
+(``update``, ``delete``, ``clone``), the platform's parameters win on these objects;
+``update`` also updates the object in place, so ORM code that ignores the return value
+keeps working.
 
 Nested data the platform returns as models (a release's ``attributes``, a dataset's
 ``label_stats``, an issue's ``comments``, an asset's ``presignedPostFields``) is a
@@ -25,6 +28,7 @@ import inspect
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union, cast
 
+from segments_orm.base import Resource
 from segments_orm.enums import Category, IssueStatus, LabelStatus, Role, TaskType
 from segments_orm.exceptions import InvalidModelError, MissingContextError
 from segments_orm.resources import Asset
@@ -62,6 +66,7 @@ __all__ = [  # noqa: RUF022
 ]
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Resource)
 
 
 class _Unset:
@@ -192,6 +197,16 @@ def _check_model(attributes: Any, task_type: Callable[[], Any], kind: str) -> No
         )
 
 
+def _in_place(obj: R, fresh: R) -> R:
+    """Take ``fresh``, the facade's answer to an update, into ``obj`` and return ``obj``.
+
+    The platform's ``update`` methods return the updated object; ORM code expects the
+    object itself updated. Both hold this way.
+    """
+    obj._adopt(fresh)
+    return obj
+
+
 def _facade(obj: Any) -> SegmentsClient:
     """Return the facade an object came from (only the facade hands these classes out)."""
     from segments_orm.facade import SegmentsClient
@@ -208,7 +223,35 @@ def _facade(obj: Any) -> SegmentsClient:
 # -- the classes -----------------------------------------------------------------------
 
 
-class Dataset(_Dataset):
+class _Compat:
+    """What every class here shares: it equals the ORM object of the same resource."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Resource):
+            return NotImplemented
+        if _orm_class(other) is not _orm_class(self):
+            return NotImplemented
+        me = cast(Resource, self)
+        mine = me._identity()
+        if not mine or any(value is None for value in mine):
+            return me is other
+        return mine == other._identity()
+
+    # Resource's hash already depends on the class name only, which is the ORM's.
+    __hash__ = Resource.__hash__
+
+
+def _orm_class(obj: object) -> type:
+    """Return the ORM class of ``obj``: its own, or the one its compat class extends."""
+    for cls in type(obj).__mro__:
+        if cls in _COMPAT:
+            return cls
+    return type(obj)
+
+
+class Dataset(_Compat, _Dataset):
     """A dataset with the platform's resource-API methods (see :mod:`segments_orm.resource_api`)."""
 
     __slots__ = ()
@@ -279,37 +322,40 @@ class Dataset(_Dataset):
     ) -> Dataset:
         """Change this dataset: ``client.update_dataset(self.full_name, ...)``.
 
-        Unlike the ORM's ``update(**fields)``, this returns a new object (as the
-        platform's does) and leaves this one as it was.
+        The platform's parameters (``enable_confirm_on_commit``, not the ORM's
+        ``enable_confirm_on_submit``). This object is updated and returned.
 
         Network: one request.
         """
-        return _facade(self).update_dataset(
-            self._full(),
-            description=description,
-            task_type=task_type,
-            task_attributes=task_attributes,
-            category=category,
-            public=public,
-            readme=readme,
-            metadata=metadata,
-            labeling_inactivity_timeout_seconds=labeling_inactivity_timeout_seconds,
-            enable_skip_labeling=enable_skip_labeling,
-            enable_skip_reviewing=enable_skip_reviewing,
-            enable_ratings=enable_ratings,
-            enable_interpolation=enable_interpolation,
-            enable_same_dimensions_track_constraint=enable_same_dimensions_track_constraint,
-            enable_save_button=enable_save_button,
-            enable_label_status_verified=enable_label_status_verified,
-            enable_3d_cuboid_rotation=enable_3d_cuboid_rotation,
-            enable_confirm_on_commit=enable_confirm_on_commit,
-            archived=archived,
-            enable_3d_region_of_interest=enable_3d_region_of_interest,
-            region_of_interest=region_of_interest,
-            use_timestamps_for_interpolation=use_timestamps_for_interpolation,
-            enable_object_linking=enable_object_linking,
-            enable_object_link_category_restrictions=enable_object_link_category_restrictions,
-            enable_extrapolation=enable_extrapolation,
+        return _in_place(
+            self,
+            _facade(self).update_dataset(
+                self._full(),
+                description=description,
+                task_type=task_type,
+                task_attributes=task_attributes,
+                category=category,
+                public=public,
+                readme=readme,
+                metadata=metadata,
+                labeling_inactivity_timeout_seconds=labeling_inactivity_timeout_seconds,
+                enable_skip_labeling=enable_skip_labeling,
+                enable_skip_reviewing=enable_skip_reviewing,
+                enable_ratings=enable_ratings,
+                enable_interpolation=enable_interpolation,
+                enable_same_dimensions_track_constraint=enable_same_dimensions_track_constraint,
+                enable_save_button=enable_save_button,
+                enable_label_status_verified=enable_label_status_verified,
+                enable_3d_cuboid_rotation=enable_3d_cuboid_rotation,
+                enable_confirm_on_commit=enable_confirm_on_commit,
+                archived=archived,
+                enable_3d_region_of_interest=enable_3d_region_of_interest,
+                region_of_interest=region_of_interest,
+                use_timestamps_for_interpolation=use_timestamps_for_interpolation,
+                enable_object_linking=enable_object_linking,
+                enable_object_link_category_restrictions=enable_object_link_category_restrictions,
+                enable_extrapolation=enable_extrapolation,
+            ),
         )
 
     def get_samples(
@@ -430,7 +476,7 @@ class Dataset(_Dataset):
         return str(self.full_name)
 
 
-class Sample(_Sample):
+class Sample(_Compat, _Sample):
     """A sample with the platform's resource-API methods (see :mod:`segments_orm.resource_api`)."""
 
     __slots__ = ()
@@ -454,21 +500,24 @@ class Sample(_Sample):
         """Change this sample: ``client.update_sample(self.uuid, ...)``.
 
         As on the platform, ``assigned_labeler`` and ``assigned_reviewer`` are sent only
-        when passed, and an explicit None unassigns. Returns a new object.
+        when passed, and an explicit None unassigns. This object is updated and returned.
 
         Network: one request.
         """
         _check_model(attributes, self._task_type, "sample")
-        return _facade(self).update_sample(
-            self._uuid(),
-            name,
-            attributes,
-            metadata,
-            priority,
-            assigned_labeler,
-            assigned_reviewer,
-            readme,
-            enable_compression,
+        return _in_place(
+            self,
+            _facade(self).update_sample(
+                self._uuid(),
+                name,
+                attributes,
+                metadata,
+                priority,
+                assigned_labeler,
+                assigned_reviewer,
+                readme,
+                enable_compression,
+            ),
         )
 
     def get_label(
@@ -549,7 +598,7 @@ class Sample(_Sample):
         return self.dataset.ensure_loaded().task_type
 
 
-class Label(_Label):
+class Label(_Compat, _Label):
     """A label with the platform's resource-API methods (see :mod:`segments_orm.resource_api`)."""
 
     __slots__ = ()
@@ -564,19 +613,23 @@ class Label(_Label):
     ) -> Label:
         """Change this label: ``client.update_label(self.sample_uuid, self.labelset, ...)``.
 
-        As on the platform, ``label_status`` defaults to PRELABELED here. Returns a new
-        object.
+        As on the platform, ``label_status`` defaults to PRELABELED here (on a label
+        from the ORM's own managers, ``update(score=...)`` keeps the status). This object
+        is updated and returned.
 
         Network: one request.
         """
         _check_model(attributes, lambda: self.label_type, "label")
-        return _facade(self).update_label(
-            str(self.sample_uuid),
-            str(self.labelset),
-            attributes,
-            label_status,
-            score,
-            enable_compression,
+        return _in_place(
+            self,
+            _facade(self).update_label(
+                str(self.sample_uuid),
+                str(self.labelset),
+                attributes,
+                label_status,
+                score,
+                enable_compression,
+            ),
         )
 
     def delete(self) -> None:
@@ -587,7 +640,7 @@ class Label(_Label):
         _facade(self).delete_label(str(self.sample_uuid), str(self.labelset))
 
 
-class Issue(_Issue):
+class Issue(_Compat, _Issue):
     """An issue with the platform's resource-API methods (see :mod:`segments_orm.resource_api`)."""
 
     __slots__ = ()
@@ -601,14 +654,14 @@ class Issue(_Issue):
     ) -> Issue:
         """Change this issue: ``client.update_issue(self.uuid, ...)``. Network: one request."""
         facade = _facade(self)
-        return facade.update_issue(str(self.uuid), description, status, anchor)
+        return _in_place(self, facade.update_issue(str(self.uuid), description, status, anchor))
 
     def delete(self) -> None:
         """Delete this issue: ``client.delete_issue(self.uuid)``. Network: one request."""
         _facade(self).delete_issue(str(self.uuid))
 
 
-class Collaborator(_Collaborator):
+class Collaborator(_Compat, _Collaborator):
     """A collaborator with the platform's resource-API methods."""
 
     __slots__ = ()
@@ -621,7 +674,7 @@ class Collaborator(_Collaborator):
         """
         facade = _facade(self)
         dataset, username = self._where()
-        return facade.update_dataset_collaborator(dataset, username, role)
+        return _in_place(self, facade.update_dataset_collaborator(dataset, username, role))
 
     def delete(self) -> None:
         """Remove: ``client.delete_dataset_collaborator(dataset, username)``.
@@ -635,7 +688,7 @@ class Collaborator(_Collaborator):
         return str(self.dataset.full_name), str(user.username if user is not None else None)
 
 
-class Labelset(_Labelset):
+class Labelset(_Compat, _Labelset):
     """A labelset with the platform's resource-API methods."""
 
     __slots__ = ()
@@ -649,7 +702,7 @@ class Labelset(_Labelset):
         _facade(self).delete_labelset(str(self.dataset.full_name), str(self.name))
 
 
-class Release(_Release):
+class Release(_Compat, _Release):
     """A release with the platform's resource-API methods."""
 
     __slots__ = ()
@@ -663,7 +716,7 @@ class Release(_Release):
         _facade(self).delete_release(str(self.dataset.full_name), str(self.name))
 
 
-class File(Asset):
+class File(_Compat, Asset):
     """An uploaded asset as the platform's ``File``: ``presignedPostFields`` too."""
 
     __slots__ = ()
@@ -675,34 +728,32 @@ class File(Asset):
         return cast(Optional[PresignedPostFields], self.presigned_post_fields)
 
 
-class User(_User):
+class User(_Compat, _User):
     """A user, as the facade returns it (no methods of its own on the platform)."""
 
     __slots__ = ()
     _records: ClassVar[Mapping[str, type[Record]]] = {"organizations": Record}
 
 
-class Workunit(_Workunit):
+class Workunit(_Compat, _Workunit):
     """A work unit, as the facade returns it (no methods of its own on the platform)."""
 
     __slots__ = ()
     _records: ClassVar[Mapping[str, type[Record]]] = {"session_time_metrics": Record}
 
 
+# Each ORM class and the class here that the facade re-labels it as.
 _COMPAT: dict[type, Any] = {
-    cls.__mro__[1]: cls
-    for cls in (
-        Dataset,
-        Sample,
-        Label,
-        Issue,
-        Collaborator,
-        Labelset,
-        Release,
-        File,
-        User,
-        Workunit,
-    )
+    _Dataset: Dataset,
+    _Sample: Sample,
+    _Label: Label,
+    _Issue: Issue,
+    _Collaborator: Collaborator,
+    _Labelset: Labelset,
+    _Release: Release,
+    Asset: File,
+    _User: User,
+    _Workunit: Workunit,
 }
 
 

@@ -200,7 +200,7 @@ def test_resource_api_methods_are_thin_calls(
     server.emulator.add_user("john")
     assert isinstance(flowers, resource_api.Dataset)
     updated = flowers.update(description="New.")
-    assert updated is not flowers and updated.description == "New."
+    assert updated is flowers and flowers.description == "New."  # in place, and returned
     sample = flowers.add_sample("violet.jpg", IMAGE, assigned_labeler="demo")
     assert isinstance(sample, resource_api.Sample)
     kept = sample.update(name="renamed.jpg")
@@ -235,6 +235,9 @@ def test_the_orm_keeps_its_own_classes(server: EmulatorServer) -> None:
         assert type(dataset) is so.Dataset
         assert not hasattr(dataset, "add_sample")
         adopted = resource_api.adopt(client.datasets.get("demo/plain"))
+        assert adopted == dataset and dataset == adopted  # the same resource
+        assert hash(adopted) == hash(dataset)
+        assert adopted != client.datasets.create("other")
         with pytest.raises(so.MissingContextError, match="SegmentsClient"):
             adopted.add_sample("a.jpg", IMAGE)
 
