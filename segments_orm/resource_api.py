@@ -243,6 +243,18 @@ class _Compat:
     __hash__ = Resource.__hash__
 
 
+class _InDataset(_Compat):
+    """What the classes of things in a dataset share: their ``dataset`` is one of these too."""
+
+    __slots__ = ()
+
+    @property
+    def dataset(self) -> Dataset:
+        """The dataset this belongs to, with the resource-API methods (no request)."""
+        dataset: Any = super().dataset  # type: ignore[misc]
+        return adopt(dataset)  # type: ignore[no-any-return]
+
+
 def _orm_class(obj: object) -> type:
     """Return the ORM class of ``obj``: its own, or the one its compat class extends."""
     for cls in type(obj).__mro__:
@@ -476,7 +488,7 @@ class Dataset(_Compat, _Dataset):
         return str(self.full_name)
 
 
-class Sample(_Compat, _Sample):
+class Sample(_InDataset, _Sample):
     """A sample with the platform's resource-API methods (see :mod:`segments_orm.resource_api`)."""
 
     __slots__ = ()
@@ -661,7 +673,7 @@ class Issue(_Compat, _Issue):
         _facade(self).delete_issue(str(self.uuid))
 
 
-class Collaborator(_Compat, _Collaborator):
+class Collaborator(_InDataset, _Collaborator):
     """A collaborator with the platform's resource-API methods."""
 
     __slots__ = ()
@@ -688,7 +700,7 @@ class Collaborator(_Compat, _Collaborator):
         return str(self.dataset.full_name), str(user.username if user is not None else None)
 
 
-class Labelset(_Compat, _Labelset):
+class Labelset(_InDataset, _Labelset):
     """A labelset with the platform's resource-API methods."""
 
     __slots__ = ()
@@ -702,7 +714,7 @@ class Labelset(_Compat, _Labelset):
         _facade(self).delete_labelset(str(self.dataset.full_name), str(self.name))
 
 
-class Release(_Compat, _Release):
+class Release(_InDataset, _Release):
     """A release with the platform's resource-API methods."""
 
     __slots__ = ()

@@ -203,6 +203,7 @@ def test_resource_api_methods_are_thin_calls(
     assert updated is flowers and flowers.description == "New."  # in place, and returned
     sample = flowers.add_sample("violet.jpg", IMAGE, assigned_labeler="demo")
     assert isinstance(sample, resource_api.Sample)
+    assert isinstance(legacy.get_sample(str(sample.uuid)).dataset, resource_api.Dataset)
     kept = sample.update(name="renamed.jpg")
     assert (kept.name, kept.assigned_labeler) == ("renamed.jpg", "demo")
     assert sample.update(assigned_labeler=None).assigned_labeler is None
@@ -210,6 +211,7 @@ def test_resource_api_methods_are_thin_calls(
     assert label.update(score=0.5).label_status == "PRELABELED"
     assert sample.get_label().score == 0.5
     collaborator = flowers.add_collaborator("john")
+    assert collaborator.dataset.get_collaborator("john") == collaborator
     assert collaborator.update("admin").role == "admin"
     collaborator.delete()
     labelset = flowers.add_labelset("preds")
