@@ -71,8 +71,13 @@ def bitmap_release(client: so.Client, name: str = "streets") -> so.Release:
     small = np.zeros((18, 26), dtype=np.uint32)
     small[4:10, 4:20] = 7
     plans = [
-        ("a.png", (40, 24), _bitmap_a(), so.LabelStatus.LABELED,
-         [(1, 1), (2, 2), (BIG_ID, 2), (5, 3), (44, 1), (9, 2)]),  # 9: no pixels
+        (
+            "a.png",
+            (40, 24),
+            _bitmap_a(),
+            so.LabelStatus.LABELED,
+            [(1, 1), (2, 2), (BIG_ID, 2), (5, 3), (44, 1), (9, 2)],
+        ),  # 9: no pixels
         ("b.png", (32, 20), _bitmap_b(), so.LabelStatus.REVIEWED, [(1, 1), (3, 2), (4, 2), (6, 3)]),
         ("c.png", (26, 18), small, so.LabelStatus.PRELABELED, [(7, 3)]),
         ("d.png", (30, 22), None, None, []),
@@ -119,8 +124,12 @@ def vector_release(
             {"id": 5, "category_id": 2, "type": "point", "points": [[4.5, 3.25]]},
         ]
     plans = [
-        ("one.png", (64, 40), so.LabelStatus.LABELED,
-         [box(2, 3, 20.5, 30, 1, 1), box(30, 5, 60, 39, 2, 2), *extra]),
+        (
+            "one.png",
+            (64, 40),
+            so.LabelStatus.LABELED,
+            [box(2, 3, 20.5, 30, 1, 1), box(30, 5, 60, 39, 2, 2), *extra],
+        ),
         ("two.png", (50, 70), so.LabelStatus.REVIEWED, [box(0, 0, 50, 70, 1, 2)]),
         ("three.png", (33, 21), so.LabelStatus.PRELABELED, [box(1.25, 2.5, 10, 11, 1, 1)]),
         ("four.png", (40, 30), so.LabelStatus.LABELED, []),  # labeled, nothing on it
@@ -150,10 +159,23 @@ def sequence_release(client: so.Client, name: str = "clips") -> so.Release:
     )
     width, height = SEQUENCE_SIZE
     plans: list[tuple[str, Any, list[Any]]] = [
-        ("walk", so.LabelStatus.LABELED, [[box(1, 2, 20, 30, 1, 1) | {"track_id": 1}], [],
-                                          [box(3, 4, 22, 33, 1, 1) | {"track_id": 1}]]),
-        ("run.mp4", so.LabelStatus.REVIEWED, [[box(5, 5, 40, 30, 1, 2) | {"track_id": 1}],
-                                              [box(6, 6, 41, 31, 1, 2) | {"track_id": 1}]]),
+        (
+            "walk",
+            so.LabelStatus.LABELED,
+            [
+                [box(1, 2, 20, 30, 1, 1) | {"track_id": 1}],
+                [],
+                [box(3, 4, 22, 33, 1, 1) | {"track_id": 1}],
+            ],
+        ),
+        (
+            "run.mp4",
+            so.LabelStatus.REVIEWED,
+            [
+                [box(5, 5, 40, 30, 1, 2) | {"track_id": 1}],
+                [box(6, 6, 41, 31, 1, 2) | {"track_id": 1}],
+            ],
+        ),
         ("idle", None, [[], []]),
     ]
     for s, (sample_name, status, frames) in enumerate(plans):
