@@ -9,6 +9,7 @@ an interrupted download is never mistaken for a cached file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -96,27 +97,34 @@ def _require_images() -> tuple[Any, Any]:
     return numpy, Image
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class ReleaseLabel:
     """A sample's label in one labelset, as the release file has it.
 
     Attributes:
         labelset: The labelset's name.
         label_status: Its status (a `LabelStatus` when known, else the string).
-        attributes: The label attributes, typed by the task type where they fit
-            (`segments_orm.types`), else the JSON as it is.
         score: The label's score, if the release file has one.
         raw: The label's JSON as in the release file.
+        task_type: The release's task type.
     """
 
     labelset: str
     label_status: Union[LabelStatus, str]
-    attributes: Any
     score: Optional[float] = None
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    task_type: str = attrs.field(default="", repr=False)
+
+    @functools.cached_property
+    def attributes(self) -> Any:
+        """The label attributes, typed by the task type where they fit, else the JSON.
+
+        Typed on first access (an export of thousands of samples pays only for those read).
+        """
+        return load_label_attributes(self.task_type, self.raw.get("attributes"))
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class ReleaseSample:
     """One sample of a release, with its label in the export's labelset.
 
@@ -125,18 +133,23 @@ class ReleaseSample:
         uuid: The sample's uuid.
         name: The sample's name.
         metadata: Its metadata.
-        attributes: The sample attributes, typed by the task type where they fit.
         label: Its label in the labelset, or None when it has none (UNLABELED).
         raw: The sample's JSON as in the release file.
+        task_type: The release's task type.
     """
 
     index: int
     uuid: str
     name: str
     metadata: dict[str, Any]
-    attributes: Any
     label: Optional[ReleaseLabel]
     raw: dict[str, Any] = attrs.field(repr=False, eq=False)
+    task_type: str = attrs.field(default="", repr=False)
+
+    @functools.cached_property
+    def attributes(self) -> Any:
+        """The sample attributes, typed by the task type where they fit, else the JSON."""
+        return load_sample_attributes(self.task_type, self.raw.get("attributes"))
 
     @property
     def label_status(self) -> Union[LabelStatus, str]:
@@ -168,6 +181,41 @@ def _statuses(label_status: Any) -> Optional[frozenset[str]]:
 
 def _extension(url: str) -> str:
     return os.path.splitext(urlparse(url).path)[1]
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_size(path: Path) -> Optional[tuple[int, int]]:
+    """Read a PNG's size from its IHDR chunk; None if not a PNG or it has EXIF data.
+
+    Opening thousands of images with Pillow only to learn their size is most of an
+    export's time; a PNG states it in its first chunk. EXIF (an ``eXIf`` chunk, which
+    must come before the image data) may turn the picture, so Pillow decides then.
+    """
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(8) != _PNG_SIGNATURE:
+                return None
+            size = None
+            for _ in range(1000):  # chunks before the image data: a handful in practice
+                header = handle.read(8)
+                if len(header) < 8:
+                    return None
+                length, kind = int.from_bytes(header[:4], "big"), header[4:]
+                if kind == b"IHDR":
+                    data = handle.read(8)
+                    size = (int.from_bytes(data[:4], "big"), int.from_bytes(data[4:], "big"))
+                    handle.seek(length - 8 + 4, os.SEEK_CUR)
+                elif kind == b"eXIf":
+                    return None
+                elif kind == b"IDAT":
+                    return size
+                else:
+                    handle.seek(length + 4, os.SEEK_CUR)
+    except OSError:
+        return None
+    return None
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
@@ -243,7 +291,9 @@ class ReleaseExport:
         self._max_workers = max_workers
         self._progress = progress
         self._lock = threading.Lock()
-        self._sizes: dict[Path, tuple[int, int]] = {}
+        self._sizes: dict[str, tuple[int, int]] = {}
+        self._paths: dict[tuple[int, Optional[int]], tuple[str, Path]] = {}
+        self._present: set[str] = set()  # cached files seen on disk (set.add is atomic)
         wanted = _statuses(label_status)
         self._samples: list[ReleaseSample] = []
         for position, raw in enumerate(raw_samples):
@@ -260,18 +310,18 @@ class ReleaseExport:
             label = ReleaseLabel(
                 labelset=self.labelset,
                 label_status=_status(label_json.get("label_status")),
-                attributes=load_label_attributes(self.task_type, label_json.get("attributes")),
                 score=label_json.get("score"),
                 raw=label_json,
+                task_type=self.task_type,
             )
         return ReleaseSample(
             index=index,
             uuid=str(raw.get("uuid")),
             name=str(raw.get("name")),
             metadata=dict(raw.get("metadata") or {}),
-            attributes=load_sample_attributes(self.task_type, raw.get("attributes")),
             label=label,
             raw=raw,
+            task_type=self.task_type,
         )
 
     # --- the sequence ----------------------------------------------------------------
@@ -341,6 +391,13 @@ class ReleaseExport:
         return url
 
     def _image_path(self, sample: ReleaseSample, frame: Optional[int]) -> tuple[str, Path]:
+        key = (sample.index, frame)
+        known = self._paths.get(key)
+        if known is None:
+            known = self._paths[key] = self._new_image_path(sample, frame)
+        return known
+
+    def _new_image_path(self, sample: ReleaseSample, frame: Optional[int]) -> tuple[str, Path]:
         url = self._image_url(sample, frame)
         stem = _UNSAFE.sub("_", sample.uuid)
         name = f"{stem}{_extension(url)}" if frame is None else f"{stem}/{frame}{_extension(url)}"
@@ -364,15 +421,27 @@ class ReleaseExport:
 
     def _download(self, job: tuple[str, Path]) -> Path:
         url, path = job
-        if path.exists():
+        key = str(path)
+        if key in self._present or os.path.exists(key):
+            self._present.add(key)
             return path
         if self._transport is None:
             raise ValidationError(f"{path} is not cached and this export has no client")
         _write_atomically(path, self._transport.download(url))
+        self._present.add(key)
         return path
 
     def _fetch_jobs(self, jobs: Iterable[tuple[str, Path]], what: str) -> None:
-        unique = list({path: (url, path) for url, path in jobs if not path.exists()}.values())
+        missing: dict[Path, tuple[str, Path]] = {}
+        for url, path in jobs:
+            key = str(path)
+            if key in self._present:
+                continue
+            if os.path.exists(key):
+                self._present.add(key)  # files are only ever added to the cache
+            else:
+                missing[path] = (url, path)
+        unique = list(missing.values())
         if not unique:
             return
         run_bulk(
@@ -477,10 +546,19 @@ class ReleaseExport:
         Network: one request when the image is not cached yet.
         """
         path = self.image_path(index, frame=frame)
+        key = str(path)
         with self._lock:
-            known = self._sizes.get(path)
+            known = self._sizes.get(key)
         if known is not None:
             return known
+        size = _png_size(path)
+        if size is None:
+            size = self._size_by_pillow(index, path)
+        with self._lock:
+            self._sizes[key] = size
+        return size
+
+    def _size_by_pillow(self, index: int, path: Path) -> tuple[int, int]:
         _, image_module = _require_images()
         from PIL import UnidentifiedImageError
 
@@ -493,10 +571,7 @@ class ReleaseExport:
             raise ValidationError(
                 f"The image of {self[index].name!r} ({path}) cannot be read: {error}"
             ) from None
-        size = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
-        with self._lock:
-            self._sizes[path] = size
-        return size
+        return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
     def segmentation(self, index: int) -> Optional[numpy.typing.NDArray[numpy.uint32]]:
         """Load a sample's instance ids: a ``(height, width)`` ``uint32`` array, 0 unlabeled.

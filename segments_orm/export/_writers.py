@@ -87,8 +87,10 @@ class _Job:
 
     def write_json(self, kind: str, content: dict[str, Any]) -> Path:
         path = self.out_dir / f"export_{kind}_{self.stem}.json"
+        # dumps, not dump: one call to the C encoder instead of thousands of small writes.
+        text = json.dumps(content)
         with open(path, "w", encoding="utf-8") as out:
-            json.dump(content, out)
+            out.write(text)
         return path
 
     def info(self) -> dict[str, Any]:
