@@ -32,7 +32,6 @@ def _png(width: int, height: int, seed: int) -> bytes:
 
 def bench_export(quick: bool, server: Any, row_type: Any, alternate: Any, orm_client: Any) -> Any:
     """Build the release, warm both caches, then time the two writers side by side."""
-    import segments_orm as so
 
     count = 100 if quick else 1_000
     reps = 2 if quick else 7
@@ -73,8 +72,9 @@ def bench_export(quick: bool, server: Any, row_type: Any, alternate: Any, orm_cl
         cache = work / "orm-cache"
         release.export(cache_dir=cache, progress=False).fetch()  # untimed: fill our cache
 
-        from segments import SegmentsDataset
         from segments.utils import export_dataset
+
+        from segments import SegmentsDataset
 
         quiet = io.StringIO()
         with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):

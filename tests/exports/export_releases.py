@@ -135,13 +135,13 @@ def vector_release(
         ("four.png", (40, 30), so.LabelStatus.LABELED, []),  # labeled, nothing on it
         ("five.png", (20, 48), None, []),
     ]
-    for seed, (sample_name, (width, height), status, annotations) in enumerate(plans):
+    for seed, (sample_name, (width, height), status, shapes) in enumerate(plans):
         image = upload(client, png(width, height, 100 + seed), sample_name)
         sample = dataset.samples.create(sample_name, {"image": {"url": image}})
         if status is not None:
             sample.labels.create(
                 "ground-truth",
-                {"format_version": "0.1", "annotations": annotations},
+                {"format_version": "0.1", "annotations": shapes},
                 label_status=status,
             )
     return dataset.releases.create("v1").wait(timeout=30, poll=0.05)

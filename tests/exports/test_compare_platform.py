@@ -84,8 +84,9 @@ def run_both(
     )
     export.write(fmt, ours, **options)
 
-    from segments import SegmentsDataset
     from segments.utils import export_dataset
+
+    from segments import SegmentsDataset
 
     work = tmp_path / "platform"
     work.mkdir()
@@ -355,8 +356,9 @@ def test_yolo_sequences_equal_the_platform(
     export.write(
         "yolo", ours, **({"image_width": width, "image_height": height} if given_size else {})
     )
-    from segments import SegmentsDataset
     from segments.utils import export_dataset
+
+    from segments import SegmentsDataset
 
     monkeypatch.chdir(tmp_path)
     dataset = SegmentsDataset(

@@ -159,7 +159,7 @@ def test_segmentation_keeps_ids_above_255_and_65535(
     path = export.write("coco-instance", tmp_path / "coco")
     [annotation] = json.loads(path.read_text())["annotations"]
     assert annotation["bbox"] == [1, 1, 4, 2] and annotation["area"] == 8
-    with pytest.raises(so.ValidationError, match="70000.*16-bit PNG"):
+    with pytest.raises(so.ValidationError, match=r"70000.*16-bit PNG"):
         export.write("instance", tmp_path / "instance")
 
 
@@ -170,7 +170,7 @@ def test_formats_that_do_not_apply_are_refused_with_those_that_do(
     with pytest.raises(so.ValidationError, match="formats that do: coco-instance, yolo"):
         vector.write("coco-panoptic", tmp_path / "out")
     sequence = fresh(built, "sequence", tmp_path)
-    with pytest.raises(so.ValidationError, match="formats that do: yolo$"):
+    with pytest.raises(so.ValidationError, match=r"formats that do: yolo$"):
         sequence.write("coco-instance", tmp_path / "out")
     with pytest.raises(so.ValidationError, match="unknown export format 'coco'"):
         vector.write("coco", tmp_path / "out")
