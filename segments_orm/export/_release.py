@@ -566,7 +566,7 @@ class ReleaseExport:
             with image_module.open(path) as opened:
                 width, height = opened.size
                 # EXIF orientations 5 to 8 turn the picture a quarter: width and height swap.
-                orientation = opened.getexif().get(0x0112, 1) if opened.format != "PNG" else 1
+                orientation = opened.getexif().get(0x0112, 1)
         except (UnidentifiedImageError, OSError, SyntaxError) as error:
             raise ValidationError(
                 f"The image of {self[index].name!r} ({path}) cannot be read: {error}"

@@ -163,6 +163,34 @@ def test_segmentation_keeps_ids_above_255_and_65535(
         export.write("instance", tmp_path / "instance")
 
 
+def test_image_sizes_follow_exif_orientation(built: dict[str, Any], tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    client = built["client"]
+    dataset = client.datasets.create("turned", task_type=so.TaskType.BBOXES)
+    for name, kind, orientation in [
+        ("plain.png", "PNG", None),
+        ("turned.png", "PNG", 6),
+        ("turned.jpg", "JPEG", 8),
+        ("upside.jpg", "JPEG", 3),
+    ]:
+        out = io.BytesIO()
+        exif = Image.Exif()
+        if orientation:
+            exif[0x0112] = orientation
+        Image.new("RGB", (30, 20), (200, 10, 10)).save(out, format=kind, exif=exif)
+        url = upload(client, out.getvalue(), name)
+        dataset.samples.create(name, {"image": {"url": url}})
+    release = dataset.releases.create("v1").wait(timeout=30, poll=0.05)
+    export = release.export(cache_dir=tmp_path / "cache", progress=False)
+    # A quarter turn (EXIF 6 or 8) swaps width and height, as the platform's loader does.
+    expected = [(30, 20), (20, 30), (20, 30), (30, 20)]
+    assert [export.image_size(i) for i in range(4)] == expected
+    assert [export.image(i).size for i in range(4)] == expected
+
+
 def test_formats_that_do_not_apply_are_refused_with_those_that_do(
     built: dict[str, Any], tmp_path: Path
 ) -> None:
