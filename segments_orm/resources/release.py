@@ -7,7 +7,7 @@ import json
 import math
 import time
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Union
 
 from segments_orm._concurrency import Progress
 from segments_orm.base import Resource, field, resource
@@ -16,6 +16,9 @@ from segments_orm.exceptions import NetworkError, SegmentsError, TimeoutError, V
 from segments_orm.query import FilterSchema
 from segments_orm.resources._checks import check_name, check_text
 from segments_orm.resources._dataset_child import NamedChildManager, NamedInDataset
+
+if TYPE_CHECKING:
+    from segments_orm.export import ReleaseExport
 
 __all__ = ["Release", "ReleaseFailedError", "ReleaseManager"]
 
@@ -126,6 +129,43 @@ class Release(NamedInDataset, Resource):
             return json.loads(content)
         except ValueError as error:
             raise NetworkError(f"The release file at {url} is not JSON", error) from None
+
+    def export(
+        self,
+        labelset: str = "ground-truth",
+        label_status: Any = None,
+        cache_dir: Union[str, Path, None] = None,
+        *,
+        progress: Optional[bool] = None,
+    ) -> ReleaseExport:
+        """Open the release as training data: its samples, labels, images and bitmaps.
+
+        The release file is downloaded once into ``cache_dir`` (by default
+        `segments_orm.export.default_cache_dir`), in a directory of this release's
+        own; images and bitmaps follow on demand, each downloaded once.
+
+        Network: one request the first time (the release file), none after.
+
+        Args:
+            labelset: The labelset whose labels are read.
+            label_status: Keep only samples with these label statuses (one or a list;
+                UNLABELED for samples without a label); None keeps all.
+            cache_dir: Where to cache files.
+            progress: Show progress bars while downloading (None: on a terminal).
+
+        Raises:
+            ValidationError: The release is not SUCCEEDED, it has no such labelset, or
+                a status is unknown.
+        """
+        from segments_orm.export._release import open_release
+
+        return open_release(
+            self,
+            labelset=labelset,
+            label_status=label_status,
+            cache_dir=cache_dir,
+            progress=progress,
+        )
 
 
 class ReleaseManager(NamedChildManager[Release]):

@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "query": 5,
     "base": 6,
     "resources": 7,
+    "export": 7,
     "client": 8,
     "facade": 8,
     "resource_api": 8,
