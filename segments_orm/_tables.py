@@ -218,7 +218,10 @@ def build_frame(
                     for category_id, column in category_counts.items():
                         column.append(counts.get(category_id, 0))
             if expand is not None:
-                meta = raw.get("metadata") if raw is not None else obj._json_field("metadata", "_metadata")
+                if raw is not None:
+                    meta = raw.get("metadata")
+                else:
+                    meta = obj._json_field("metadata", "_metadata")
                 meta = meta if isinstance(meta, Mapping) else {}
                 if not expand:  # every key: a key first seen now gets a column
                     for key in meta:

@@ -669,7 +669,7 @@ def bench_memory(sizes: Sizes, server: _EmulatorProcess) -> Row:
 
 # -- main ------------------------------------------------------------------------------------
 
-BENCHMARKS = ("B1", "B2", "B3", "B4", "B5", "B6")
+BENCHMARKS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -704,7 +704,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     if "B1" in wanted:
         record(bench_import(sizes))
-    if wanted & {"B2", "B3", "B4", "B6"}:
+    if wanted & {"B2", "B3", "B4", "B6", "B7"}:
         with emulator() as server:
             if "B2" in wanted:
                 record(bench_decode(sizes, server))
@@ -714,6 +714,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 record(bench_create(sizes, server))
             if "B6" in wanted:
                 record(bench_memory(sizes, server))
+            if "B7" in wanted:
+                from tests.benchmarks.tables import bench_to_pandas
+
+                record(bench_to_pandas(sizes.quick, server))
     if "B5" in wanted:
         record(bench_labels(sizes))
     rows.sort(key=lambda r: r.key)

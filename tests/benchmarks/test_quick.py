@@ -21,6 +21,7 @@ EXPECTED = {
     "B4": ["ours/add_samples"],
     "B5": ["ours/loop", "ours/ideal"],
     "B6": ["iterator/list"],
+    "B7": ["ours/raw DataFrame"],
 }
 RATIO_LINE = re.compile(r"^(B\d) ratio (.+?)\s+(\d+\.\d+)\s")
 
