@@ -647,7 +647,7 @@ class QuerySet(Generic[T]):
         return sorted(n for n in object.__dir__(self) if not n.startswith("_"))
 
     def _repr_html_(self) -> str:
-        """Render the first results as a table, with the count when it is known.
+        """Render the first results (samples as thumbnails, others as a table).
 
         Network: one small page when nothing is cached yet.
         """
@@ -660,6 +660,13 @@ class QuerySet(Generic[T]):
             fetched = self[: _HTML_ROWS + 1]
             rows = fetched[:_HTML_ROWS]
             total = len(fetched) if len(fetched) <= _HTML_ROWS else None
+        what = self._name + (f" {_describe(self._lookups)}" if self._lookups else "")
+        count = f"the first {len(rows)} (there are more)" if total is None else f"{total} in all"
+        if rows and all(callable(getattr(obj, "_html_card", None)) for obj in rows):
+            # Objects with a picture (samples): a grid of thumbnails from the same page.
+            from segments_orm._html import thumbnail_grid
+
+            return thumbnail_grid([obj._html_card() for obj in rows], f"{what}: {count}")  # type: ignore[attr-defined]
         cells = [_html_row(obj) for obj in rows]
         columns: list[str] = []
         for row in cells:
@@ -669,8 +676,6 @@ class QuerySet(Generic[T]):
             "<tr>" + "".join(f"<td>{escape(row.get(c, ''))}</td>" for c in columns) + "</tr>"
             for row in cells
         )
-        what = self._name + (f" {_describe(self._lookups)}" if self._lookups else "")
-        count = f"the first {len(rows)} (there are more)" if total is None else f"{total} in all"
         return (
             f"<table><caption>{escape(what)}: {escape(count)}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
