@@ -666,7 +666,9 @@ class QuerySet(Generic[T]):
             # Objects with a picture (samples): a grid of thumbnails from the same page.
             from segments_orm._html import thumbnail_grid
 
-            return thumbnail_grid([obj._html_card() for obj in rows], f"{what}: {count}")  # type: ignore[attr-defined]
+            grid = thumbnail_grid([obj._html_card() for obj in rows], f"{what}: {count}")  # type: ignore[attr-defined]
+        else:
+            grid = ""
         cells = [_html_row(obj) for obj in rows]
         columns: list[str] = []
         for row in cells:
@@ -676,10 +678,12 @@ class QuerySet(Generic[T]):
             "<tr>" + "".join(f"<td>{escape(row.get(c, ''))}</td>" for c in columns) + "</tr>"
             for row in cells
         )
-        return (
+        table = (
             f"<table><caption>{escape(what)}: {escape(count)}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
+        # With thumbnails, the table (uuids, dates) is one click away.
+        return f"{grid}<details><summary>table</summary>{table}</details>" if grid else table
 
 
 def _html_row(obj: Any) -> dict[str, str]:

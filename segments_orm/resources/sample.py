@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 import attrs
 
-from segments_orm._concurrency import BulkError, BulkResult, run_bulk
+from segments_orm._concurrency import BulkError, BulkResult, ProgressOption, run_bulk
 from segments_orm._converter import structure
 from segments_orm.base import (
     Manager,
@@ -511,7 +511,7 @@ class SampleManager(Manager[Sample]):
         samples: Iterable[Union[Mapping[str, Any], Sample]],
         batch_size: int = DEFAULT_BATCH_SIZE,
         *,
-        progress: Optional[bool] = None,
+        progress: ProgressOption = None,
     ) -> list[Sample]:
         """Create many samples, ``batch_size`` per request, several requests at a time.
 
@@ -526,8 +526,8 @@ class SampleManager(Manager[Sample]):
                 ``metadata``, ``priority``, ``assigned_labeler``, ...), or unsaved
                 `Sample` objects.
             batch_size: Samples per request (1 to 1000).
-            progress: Show a progress bar (default: when tqdm is installed and the
-                output is a terminal).
+            progress: Show a progress bar (default: in Jupyter or on a terminal, when
+                tqdm is installed), or a callable ``progress(done, total)``.
 
         Returns:
             The samples, in input order.
