@@ -69,6 +69,8 @@ STATUS_COLORS = {
 }
 
 _THUMBNAIL_PX = 160
+# A sample's image up to this size is put in the HTML itself (see `sample_figure`).
+EMBED_BYTES = 512 * 1024
 
 
 def safe_url(value: Any) -> Optional[str]:
@@ -266,6 +268,11 @@ def sample_figure(
         try:
             content = download(src) if not src.lower().startswith("data:") else _data(src)
             size = image_size(content)
+            mime = _mime(content)
+            if size is not None and mime is not None and len(content) <= EMBED_BYTES:
+                # In the page itself: a saved notebook keeps its pictures after the URL
+                # stops working (signed URLs expire, an emulator stops).
+                src = f"data:{mime};base64," + base64.b64encode(content).decode("ascii")
         except Exception as error:  # an unreachable image: still show what is known
             notes.append(f"could not read the image: {type(error).__name__}")
         layers = ""
@@ -319,6 +326,19 @@ def sample_figure(
         f'<figure class="segments-orm-sample" style="margin:0">{picture}'
         f"<figcaption><b>{caption}</b><div>{legend}</div>{note}</figcaption></figure>{details}"
     )
+
+
+def _mime(data: bytes) -> Optional[str]:
+    """Return the MIME type of an image from its first bytes (None: not one we embed)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png"
+    if data[:2] == b"\xff\xd8":
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 def _data(url: str) -> bytes:

@@ -2,8 +2,9 @@
 
 Each fragment is written into a page, screenshotted by a real browser, and the pixels are
 checked where a box, a bitmap overlay, a thumbnail or a status bar of a known colour must
-be. Images are generated PNGs uploaded to the emulator as assets: the browser loads them
-from 127.0.0.1 exactly as a notebook would load them from the platform.
+be. Images are generated PNGs uploaded to the emulator as assets: a sample's HTML embeds
+the image it downloaded from 127.0.0.1, and the thumbnails of a queryset are loaded by the
+browser from there, as a notebook would load them from the platform.
 
 Without Chromium the test skips, except in CI (``CI=true``), where it fails: ``.ci/run``
 installs Debian's ``chromium`` package first.
@@ -115,7 +116,7 @@ def test_a_sample_shows_its_image_with_boxes_in_category_colours(
     html = sample._repr_html_()
     assert "&lt;b&gt;car&lt;/b&gt;.png" in html and "<b>car</b>.png" not in html  # escaped
     pixels = screenshot(html, tmp_path)
-    # The image came from the emulator: blue inside the box and around it.
+    # The image (downloaded from the emulator, embedded) shows inside the box and around it.
     assert near(pixels, 150, 130, BLUE, radius=0)
     assert near(pixels, 20, 20, BLUE, radius=0)
     # The box's four edges are red, the category's own colour.
