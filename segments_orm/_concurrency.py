@@ -12,6 +12,7 @@ import concurrent.futures
 import contextlib
 import sys
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
@@ -164,7 +165,11 @@ class Progress:
         if enabled is False or (enabled is None and not interactive):
             return
         try:
-            from tqdm.auto import tqdm
+            with warnings.catch_warnings():
+                # Without ipywidgets, tqdm.auto falls back to a text bar (fine in Jupyter
+                # too) and warns that widgets are missing: the bar is what matters.
+                warnings.filterwarnings("ignore", message="IProgress not found")
+                from tqdm.auto import tqdm
         except ImportError:
             return
         self._bar = tqdm(total=total, desc=description, unit="item", leave=True)

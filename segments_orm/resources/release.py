@@ -80,6 +80,8 @@ class Release(NamedInDataset, Resource):
         try:
             while True:
                 if self.status == ReleaseStatus.SUCCEEDED:
+                    bar.note(str(self.status))
+                    bar.advance()  # a bar that stays on screen reads 1/1, not 0/1
                     return self
                 if self.status == ReleaseStatus.FAILED:
                     raise ReleaseFailedError(
