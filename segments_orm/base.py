@@ -46,15 +46,7 @@ from segments_orm.query import FilterSchema, QuerySet
 if TYPE_CHECKING:
     from segments_orm.client import Client
 
-__all__ = [
-    "Manager",
-    "Resource",
-    "field",
-    "html_text",
-    "lookup",
-    "mutable_field",
-    "resource",
-]
+__all__ = ["Manager", "Resource", "field", "html_text", "lookup", "mutable_field", "resource"]
 
 R = TypeVar("R", bound="Resource")
 C = TypeVar("C", bound=type)
