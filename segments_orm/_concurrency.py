@@ -12,8 +12,9 @@ import concurrent.futures
 import contextlib
 import sys
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
-from typing import Any, Callable, Generic, Optional, TypeVar
+from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
 import attrs
 
@@ -24,6 +25,7 @@ __all__ = [
     "BulkError",
     "BulkResult",
     "Progress",
+    "ProgressOption",
     "cancellable",
     "check_cancelled",
     "pause",
@@ -124,29 +126,61 @@ class BulkError(SegmentsError):
         return cls(message, result.results, dict(result.errors))
 
 
+# What a ``progress=`` argument takes: True/False to force a bar on or off, None to decide
+# (a bar in Jupyter, or when tqdm is installed and stderr is a terminal), or a callable
+# ``progress(done, total)`` called after each step, for pipeline loggers.
+ProgressOption = Union[bool, None, Callable[[int, int], None]]
+
+
+def _in_jupyter() -> bool:
+    """Tell whether this runs in a Jupyter kernel (where stderr is no terminal)."""
+    ipython = sys.modules.get("IPython")  # never imported here: only if already loaded
+    get = getattr(ipython, "get_ipython", None)
+    shell = get() if callable(get) else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
 class Progress:
-    """A progress bar when tqdm is installed and the output is a terminal, else nothing.
+    """A progress bar (``tqdm.auto``: a widget in Jupyter), a callback, or nothing.
+
+    The bar stays on screen when the work ends, so a long job leaves its record.
 
     Args:
         total: The number of steps.
         description: What is being done.
-        enabled: True to force a bar, False to disable it, None to decide as above.
+        enabled: True to force a bar, False to disable it, None to decide (in a Jupyter
+            kernel, or on a terminal, when tqdm is installed), or a callable
+            ``progress(done, total)`` to call after each step instead of a bar.
     """
 
-    def __init__(self, total: int, description: str, enabled: Optional[bool] = None) -> None:
+    def __init__(self, total: int, description: str, enabled: ProgressOption = None) -> None:
         self._bar: Any = None
-        if enabled is False or (enabled is None and not sys.stderr.isatty()):
+        self._callback: Optional[Callable[[int, int], None]] = None
+        self._done = 0
+        self._total = total
+        if callable(enabled):
+            self._callback = enabled
+            return
+        interactive = sys.stderr.isatty() or _in_jupyter()
+        if enabled is False or (enabled is None and not interactive):
             return
         try:
-            from tqdm import tqdm
+            with warnings.catch_warnings():
+                # Without ipywidgets, tqdm.auto falls back to a text bar (fine in Jupyter
+                # too) and warns that widgets are missing: the bar is what matters.
+                warnings.filterwarnings("ignore", message="IProgress not found")
+                from tqdm.auto import tqdm
         except ImportError:
             return
-        self._bar = tqdm(total=total, desc=description, unit="item", leave=False)
+        self._bar = tqdm(total=total, desc=description, unit="item", leave=True)
 
     def advance(self, steps: int = 1) -> None:
-        """Move the bar forward."""
+        """Move the bar forward (or tell the callback how far the work is)."""
+        self._done += steps
         if self._bar is not None:
             self._bar.update(steps)
+        elif self._callback is not None:
+            self._callback(self._done, self._total)
 
     def note(self, text: str) -> None:
         """Show a short status next to the bar (for example a rate-limit wait)."""
@@ -154,7 +188,7 @@ class Progress:
             self._bar.set_postfix_str(text, refresh=True)
 
     def close(self) -> None:
-        """Remove the bar."""
+        """Finish the bar (it stays on screen)."""
         if self._bar is not None:
             self._bar.close()
 
@@ -165,7 +199,7 @@ def run_bulk(
     *,
     max_workers: int,
     description: str = "items",
-    progress: Optional[bool] = None,
+    progress: ProgressOption = None,
     weight: Optional[Callable[[T], int]] = None,
     transport: Any = None,
 ) -> BulkResult[R]:
@@ -179,7 +213,8 @@ def run_bulk(
         items: The inputs.
         max_workers: The bound on concurrent calls.
         description: What the items are, for the progress bar.
-        progress: Show a progress bar (None: when tqdm is installed and on a terminal).
+        progress: Show a progress bar (None: in Jupyter or on a terminal, when tqdm is
+            installed), or a callable ``progress(done, total)``.
         weight: How many steps one item counts for on the bar (a chunk of 500 samples).
         transport: The transport the items go through; its retry and rate-limit waits
             are shown on the progress bar.

@@ -267,6 +267,30 @@ def html_text(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# The public fields of each resource class, computed once: see `_public_fields`.
+_PUBLIC_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _public_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """Return ``(public name, attrs name)`` of each public field of a resource class.
+
+    This is the one list ``to_dict()``, ``QuerySet.values()`` and ``to_pandas()`` read:
+    every field the constructor takes, under its public name (``metadata`` for the
+    ``_metadata`` slot, ``label`` for a sample's ``_label``), in declaration order. The
+    object's own state (client, context, dirty set, snapshots, the kept answer) is not a
+    field, and ``extra`` (what the server sent that we do not know) is left out.
+    """
+    found = _PUBLIC_FIELDS.get(cls)
+    if found is None:
+        found = tuple(
+            (attribute.alias or attribute.name.lstrip("_"), attribute.name)
+            for attribute in attrs.fields(cls)
+            if attribute.init and attribute.name != EXTRA
+        )
+        _PUBLIC_FIELDS[cls] = found
+    return found
+
+
 # How many times a create whose answers keep getting lost is sent (`_create_reconciled`).
 _RECONCILE_SENDS = 3
 
@@ -466,6 +490,37 @@ class Resource:
             if value is not None and str(value) != label:
                 row[name] = html_text(value)
         return row
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the public fields in their JSON form (what ``json.dumps`` accepts).
+
+        Timestamps become ISO 8601 strings, enums their values, typed attributes plain
+        dicts; the dict is a copy, so editing it does not change the object. Internal
+        state is never included; fields the server sent that this version does not know
+        are under ``extra`` when there are any.
+
+        Network: none.
+        """
+        out = {
+            public: self._json_field(public, name) for public, name in _public_fields(type(self))
+        }
+        if self.extra:
+            out["extra"] = unstructure(self.extra)
+        return out
+
+    @classmethod
+    def _table_fields(cls) -> tuple[tuple[str, str], ...]:
+        """Return ``(public name, attrs name)`` of the public fields (see `_public_fields`)."""
+        return _public_fields(cls)
+
+    def _json_field(self, public: str, name: str) -> Any:
+        """Return one field's JSON form, without taking a snapshot of a mutable field."""
+        value = getattr(self, name)
+        if isinstance(value, Resource):
+            return value.to_dict()  # a sample's included label
+        wire = self._wire_value(public, value)
+        # A typed model's dump may hand back the object itself: the caller gets a copy.
+        return copy.deepcopy(wire) if wire is value and isinstance(value, (dict, list)) else wire
 
     def __dir__(self) -> list[str]:
         # Tab completion shows fields, relations and methods, not internals.

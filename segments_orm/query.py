@@ -369,6 +369,132 @@ class QuerySet(Generic[T]):
                 if all(test(obj, value) for test, value in post):
                     yield obj
 
+    def _object_pages(self) -> Iterator[tuple[list[T], bool]]:
+        """Yield the results a page at a time, each page with whether it is fresh.
+
+        A fresh page was just built from the server's answer (nobody has edited its
+        objects yet); a cached one (``list(qs)`` ran before) is what the user holds. The
+        generator keeps no page once it has asked for the next: a caller that drops its
+        own reference holds one page of objects at a time.
+        """
+        if self._cache is not None:
+            yield list(self._cache), False
+            return
+        if not self._schema.paged:
+            yield self._whole(), True
+            return
+        post = self._post_filters()
+        load = self._load
+        for raw_page in self._raw_pages():
+            objects = [load(raw) for raw in raw_page]
+            if post:
+                objects = [o for o in objects if all(test(o, value) for test, value in post)]
+            yield objects, True
+            del objects
+
+    def _table_plan(self, fields: Sequence[str], what: str) -> tuple[tuple[str, str], ...]:
+        """Return (public, attrs) names of ``fields`` (all by default), checked up front."""
+        model = getattr(self._owner, "model", None)
+        table_fields = getattr(model, "_table_fields", None)
+        if table_fields is None:
+            raise ValidationError(f"{what}: the {self._name} have no field table")
+        known: tuple[tuple[str, str], ...] = table_fields()
+        if not fields:
+            return known
+        by_name = dict(known)
+        for name in fields:
+            if not isinstance(name, str) or name not in by_name:
+                raise ValidationError(
+                    f"{what}: {name!r} is not a field of the {self._name}; fields: "
+                    f"{', '.join(by_name)}"
+                )
+        return tuple((name, by_name[name]) for name in fields)
+
+    def values(self, *fields: str) -> Iterator[dict[str, Any]]:
+        """Stream the results as dicts of their fields in JSON form, page by page.
+
+        Each row is what ``to_dict()`` gives for those fields (timestamps as ISO 8601
+        strings, enums as their values): ready for ``json.dumps`` or a JSON Lines file.
+        Nothing is cached; one page of objects is held at a time.
+
+        Network: one request per page (none when the results are cached).
+
+        Args:
+            fields: The fields to include, in this order (all public fields by default).
+
+        Raises:
+            ValidationError: A name is not a field (raised before any request).
+        """
+        plan = self._table_plan(fields, "values")
+        return self._rows(plan, dict)
+
+    def values_list(self, *fields: str, flat: bool = False) -> Iterator[Any]:
+        """Stream the results as tuples of their fields in JSON form (see `values`).
+
+        Network: one request per page (none when the results are cached).
+
+        Args:
+            fields: The fields, in this order (all public fields by default).
+            flat: Yield the single field's value itself instead of 1-tuples.
+
+        Raises:
+            ValidationError: A name is not a field, or ``flat`` with other than one field.
+        """
+        if flat and len(fields) != 1:
+            raise ValidationError("values_list: flat=True needs exactly one field")
+        plan = self._table_plan(fields, "values_list")
+        return self._rows(plan, tuple if not flat else None)
+
+    def _rows(self, plan: tuple[tuple[str, str], ...], kind: Any) -> Iterator[Any]:
+        for page, _ in self._object_pages():
+            for obj in page:
+                row = [obj._json_field(public, name) for public, name in plan]  # type: ignore[attr-defined]
+                if kind is dict:
+                    yield dict(zip((public for public, _ in plan), row))
+                elif kind is tuple:
+                    yield tuple(row)
+                else:
+                    yield row[0]
+            del page
+
+    def to_pandas(
+        self,
+        fields: Optional[Sequence[str]] = None,
+        *,
+        metadata_columns: Union[bool, Sequence[str]] = False,
+    ) -> Any:
+        """Build a `pandas.DataFrame` of the results, one row per object.
+
+        Columns are the public fields (or ``fields``, in that order). Timestamps are
+        timezone-aware (UTC) datetimes, enums plain strings, dicts and lists stay Python
+        objects. On samples queried with ``include_label(labelset)`` the label's
+        ``label_status`` (``UNLABELED`` where there is none), ``label_score`` and
+        ``labelset`` are columns; with ``include_label(..., full=True)`` also
+        ``annotation_count`` and one ``count_<category>`` column per category. The
+        frame is built page by page: besides the frame itself, one page of objects is
+        held at a time.
+
+        Network: one request per page (none when cached), plus one to load the dataset's
+        categories for per-category counts when the dataset is not loaded yet.
+
+        Args:
+            fields: The fields to include (all public fields by default).
+            metadata_columns: Expand metadata keys into ``metadata.<key>`` columns: True
+                for every key found, or a list of keys. The ``metadata`` column itself
+                is then left out unless ``fields`` names it.
+
+        Raises:
+            MissingDependencyError: pandas is not installed (``pip install
+                'segments-orm[pandas]'``).
+            ValidationError: A name is not a field, or ``metadata_columns`` is invalid.
+        """
+        from segments_orm import _tables
+
+        if isinstance(fields, str) or not isinstance(fields, (Sequence, type(None))):
+            raise ValidationError(f"to_pandas: fields must be a list of names, got {fields!r}")
+        plan = self._table_plan(tuple(fields or ()), "to_pandas")
+        return _tables.build_frame(self, plan, fields is not None, metadata_columns)
+
     def __iter__(self) -> Iterator[T]:
         """Iterate over every result, caching them on this queryset.
 
@@ -521,7 +647,7 @@ class QuerySet(Generic[T]):
         return sorted(n for n in object.__dir__(self) if not n.startswith("_"))
 
     def _repr_html_(self) -> str:
-        """Render the first results as a table, with the count when it is known.
+        """Render the first results (samples as thumbnails, others as a table).
 
         Network: one small page when nothing is cached yet.
         """
@@ -534,6 +660,15 @@ class QuerySet(Generic[T]):
             fetched = self[: _HTML_ROWS + 1]
             rows = fetched[:_HTML_ROWS]
             total = len(fetched) if len(fetched) <= _HTML_ROWS else None
+        what = self._name + (f" {_describe(self._lookups)}" if self._lookups else "")
+        count = f"the first {len(rows)} (there are more)" if total is None else f"{total} in all"
+        if rows and all(callable(getattr(obj, "_html_card", None)) for obj in rows):
+            # Objects with a picture (samples): a grid of thumbnails from the same page.
+            from segments_orm._html import thumbnail_grid
+
+            grid = thumbnail_grid([obj._html_card() for obj in rows], f"{what}: {count}")  # type: ignore[attr-defined]
+        else:
+            grid = ""
         cells = [_html_row(obj) for obj in rows]
         columns: list[str] = []
         for row in cells:
@@ -543,12 +678,12 @@ class QuerySet(Generic[T]):
             "<tr>" + "".join(f"<td>{escape(row.get(c, ''))}</td>" for c in columns) + "</tr>"
             for row in cells
         )
-        what = self._name + (f" {_describe(self._lookups)}" if self._lookups else "")
-        count = f"the first {len(rows)} (there are more)" if total is None else f"{total} in all"
-        return (
+        table = (
             f"<table><caption>{escape(what)}: {escape(count)}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
+        # With thumbnails, the table (uuids, dates) is one click away.
+        return f"{grid}<details><summary>table</summary>{table}</details>" if grid else table
 
 
 def _html_row(obj: Any) -> dict[str, str]:

@@ -133,6 +133,13 @@ class Dataset(Resource):
             return check_choice(value, TaskType, "task_type")
         return super()._dump_field(public, value)
 
+    def _repr_html_(self) -> str:
+        """Render the label-status counts as a bar, then the fields (for notebooks)."""
+        from segments_orm._html import dataset_bar
+
+        bar = dataset_bar(str(self.full_name), self.label_stats)
+        return bar + super()._repr_html_()
+
     # -- relations (no request until used) ---------------------------------------------
 
     def _manager(self, name: str) -> Any:

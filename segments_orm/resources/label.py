@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
-from segments_orm._concurrency import BulkError, run_bulk
+from segments_orm._concurrency import BulkError, ProgressOption, run_bulk
 from segments_orm.base import Manager, Resource, field, mutable_field, resource
 from segments_orm.enums import LabelStatus, TaskType
 from segments_orm.exceptions import ValidationError
@@ -208,7 +208,7 @@ class DatasetLabelManager(Manager[Label]):
         label_status: Union[LabelStatus, str] = LabelStatus.PRELABELED,
         score: Optional[float] = None,
         *,
-        progress: Optional[bool] = None,
+        progress: ProgressOption = None,
     ) -> list[Label]:
         """Create or replace the label of many samples, concurrently.
 
@@ -225,7 +225,8 @@ class DatasetLabelManager(Manager[Label]):
             labelset: The labelset, unless an item names its own.
             label_status: The status, unless an item gives its own.
             score: The score, unless an item gives its own.
-            progress: Show a progress bar (default: when tqdm is installed, on a terminal).
+            progress: Show a progress bar (default: in Jupyter or on a terminal, when
+                tqdm is installed), or a callable ``progress(done, total)``.
 
         Returns:
             The labels, in input order.

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Union
 
-from segments_orm._concurrency import Progress
+from segments_orm._concurrency import Progress, ProgressOption
 from segments_orm.base import Resource, field, resource
 from segments_orm.enums import ReleaseStatus
 from segments_orm.exceptions import NetworkError, SegmentsError, TimeoutError, ValidationError
@@ -58,7 +58,7 @@ class Release(NamedInDataset, Resource):
         timeout: float = 600,
         poll: float = 1.0,
         *,
-        progress: Optional[bool] = None,
+        progress: ProgressOption = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> Release:
@@ -83,6 +83,8 @@ class Release(NamedInDataset, Resource):
         try:
             while True:
                 if self.status == ReleaseStatus.SUCCEEDED:
+                    bar.note(str(self.status))
+                    bar.advance()  # a bar that stays on screen reads 1/1, not 0/1
                     return self
                 if self.status == ReleaseStatus.FAILED:
                     raise ReleaseFailedError(

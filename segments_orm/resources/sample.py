@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 import attrs
 
-from segments_orm._concurrency import BulkError, BulkResult, run_bulk
+from segments_orm._concurrency import BulkError, BulkResult, ProgressOption, run_bulk
 from segments_orm._converter import structure
 from segments_orm.base import (
     Manager,
@@ -110,6 +110,59 @@ class Sample(Resource):
 
     def _url_params(self) -> dict[str, str]:
         return {"uuid": check_name(self.uuid, "uuid")}
+
+    # -- notebooks ---------------------------------------------------------------------
+
+    def _repr_html_(self) -> str:
+        """Render the image with its label drawn over it, then the fields (for notebooks).
+
+        Network: the image (to read its size), the label's bitmap for segmentation
+        labels, and the ground-truth label unless a query included the full label;
+        the dataset once if it is not loaded. A failed request leaves a note instead.
+        """
+        from segments_orm import _html
+
+        task_attributes = None
+        try:
+            dataset = self.dataset.ensure_loaded()
+            task_attributes = dataset._wire_value("task_attributes", dataset._task_attributes)
+        except SegmentsError:  # unbound or unreachable: palette colours, no names
+            pass
+
+        def download(url: str) -> bytes:
+            return self.client.transport.download(url)
+
+        return _html.sample_figure(
+            name=str(self.name if self.name is not None else self.uuid),
+            attributes=self._json_field("attributes", "_attributes"),
+            label=self._html_label(),
+            task_attributes=task_attributes,
+            download=download,
+            details=f"<details><summary>fields</summary>{super()._repr_html_()}</details>",
+        )
+
+    def _html_label(self) -> Optional[dict[str, Any]]:
+        """Return the label to draw: the one a query included, else the ground truth."""
+        included = self._json_field("label", "_label")
+        if isinstance(included, dict) and "attributes" in included:
+            return included
+        if self._client is None or self.uuid is None:
+            return included if isinstance(included, dict) else None
+        try:
+            return self.labels.get(
+                str((included or {}).get("labelset") or "ground-truth")
+            ).to_dict()
+        except SegmentsError:  # unlabeled (404), or unreachable: draw nothing
+            return included if isinstance(included, dict) else None
+
+    def _html_card(self) -> tuple[Optional[str], str, str]:
+        """Return (image URL, name, label status) for a queryset's thumbnail grid."""
+        from segments_orm._html import image_url
+
+        included = self.label
+        status = html_text(included.label_status) if included is not None else ""
+        name = str(self.name if self.name is not None else self.uuid)
+        return image_url(self._json_field("attributes", "_attributes")), name, status
 
     # -- typed attributes --------------------------------------------------------------
 
@@ -458,7 +511,7 @@ class SampleManager(Manager[Sample]):
         samples: Iterable[Union[Mapping[str, Any], Sample]],
         batch_size: int = DEFAULT_BATCH_SIZE,
         *,
-        progress: Optional[bool] = None,
+        progress: ProgressOption = None,
     ) -> list[Sample]:
         """Create many samples, ``batch_size`` per request, several requests at a time.
 
@@ -473,8 +526,8 @@ class SampleManager(Manager[Sample]):
                 ``metadata``, ``priority``, ``assigned_labeler``, ...), or unsaved
                 `Sample` objects.
             batch_size: Samples per request (1 to 1000).
-            progress: Show a progress bar (default: when tqdm is installed and the
-                output is a terminal).
+            progress: Show a progress bar (default: in Jupyter or on a terminal, when
+                tqdm is installed), or a callable ``progress(done, total)``.
 
         Returns:
             The samples, in input order.

@@ -667,6 +667,53 @@ def bench_memory(sizes: Sizes, server: _EmulatorProcess) -> Row:
     return row
 
 
+# -- B7: a queryset to a DataFrame ------------------------------------------------------------
+#
+# Both contenders fetch every page from the same emulator in the same run; the raw one is
+# the floor: requests + json.loads per page, then one pandas.DataFrame of all the dicts (no
+# timestamp parsing, no enum handling, no objects).
+
+
+def bench_to_pandas(quick: bool, server: _EmulatorProcess) -> Row:
+    import pandas
+
+    count = 2_000 if quick else 20_000
+    reps = 2 if quick else 5
+    row = Row("B7", f"a DataFrame of a {count:,}-sample dataset")
+    client = orm_client(server)
+    try:
+        dataset = new_dataset(client, "b7")
+        seed_samples(server, dataset.full_name, count)
+        full_name = dataset.full_name
+
+        def ours(_: int) -> Any:
+            frame = dataset.samples.all().to_pandas()
+            assert len(frame) == count, len(frame)
+            return frame
+
+        def raw(_: int) -> Any:
+            items = [item for page in _raw_pages(server, full_name) for item in page]
+            frame = pandas.DataFrame(items)
+            assert len(frame) == count, len(frame)
+            return frame
+
+        contenders = [
+            ("ds.samples.all().to_pandas()", ours),
+            ("pandas.DataFrame(raw JSON pages)", raw),
+        ]
+        times = alternate(contenders, reps)
+        ours_median = row.add(contenders[0][0], times[contenders[0][0]])
+        raw_median = row.add(contenders[1][0], times[contenders[1][0]])
+        row.ratio("ours/raw DataFrame", ours_median / raw_median, 1.3)
+        row.notes.append(
+            "ours parses created_at into UTC datetimes and keeps one page of objects at a "
+            "time; the raw frame leaves timestamps as text"
+        )
+    finally:
+        client.close()
+    return row
+
+
 # -- main ------------------------------------------------------------------------------------
 
 
@@ -679,7 +726,7 @@ def _bench_exports() -> Any:
     return bench_exports
 
 
-BENCHMARKS = ("B1", "B2", "B3", "B4", "B5", "B6", "B8")
+BENCHMARKS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -714,7 +761,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     if "B1" in wanted:
         record(bench_import(sizes))
-    if wanted & {"B2", "B3", "B4", "B6", "B8"}:
+    if wanted & {"B2", "B3", "B4", "B6", "B7", "B8"}:
         with emulator() as server:
             if "B2" in wanted:
                 record(bench_decode(sizes, server))
@@ -728,6 +775,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 record(
                     _bench_exports().bench_export(sizes.quick, server, Row, alternate, orm_client)
                 )
+            if "B7" in wanted:
+                record(bench_to_pandas(sizes.quick, server))
     if "B5" in wanted:
         record(bench_labels(sizes))
     rows.sort(key=lambda r: r.key)

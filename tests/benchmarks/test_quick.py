@@ -22,6 +22,7 @@ EXPECTED = {
     "B5": ["ours/loop", "ours/ideal"],
     "B6": ["iterator/list"],
     "B8": ["ours/platform"],
+    "B7": ["ours/raw DataFrame"],
 }
 RATIO_LINE = re.compile(r"^(B\d) ratio (.+?)\s+(\d+\.\d+)\s")
 
