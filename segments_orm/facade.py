@@ -427,7 +427,7 @@ class SegmentsClient(Client):
         """Change a sample: ``client.samples.get(uuid, lazy=True).update(...)``.
 
         ``assigned_labeler`` and ``assigned_reviewer`` are sent whenever passed, so an
-        explicit None unassigns (WIRE.md 3.5).
+        explicit None unassigns (:ref:`protocol-samples`).
 
         Network: one request (with nothing to change, a GET of the sample).
         """

@@ -27,7 +27,8 @@ class Label(Resource):
     """The label of one sample in one labelset.
 
     ``save()`` PUTs a new label and PATCHes only the changed fields of an existing one
-    (unlike the platform's client, an edit never resets ``label_status``, WIRE.md 15.15).
+    (unlike the platform's client, an edit never resets ``label_status``,
+    :ref:`protocol-labels`).
     """
 
     sample_uuid: Optional[str] = field(read_only=True)
