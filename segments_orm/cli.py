@@ -89,9 +89,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     """
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["emulator"]:
-        from segments_orm.emulator._cli import main as emulator_main
-
-        return _needs_emulator(lambda: emulator_main(args_list[1:]))
+        return _needs_emulator(lambda: _emulator_command(args_list[1:]))
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command == "tour":
@@ -109,6 +107,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         return _needs_emulator(lambda: _shell(args.api_url, args.api_key))
     parser.print_help()
     return 2
+
+
+def _emulator_command(argv: list[str]) -> int:
+    # Imported here, inside _needs_emulator: importing the emulator needs werkzeug.
+    from segments_orm.emulator._cli import main as emulator_main
+
+    return emulator_main(argv)
 
 
 #: One line, with the command for an installed package and for a source checkout.
