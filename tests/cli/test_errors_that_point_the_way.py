@@ -56,11 +56,10 @@ def test_the_platform_style_add_label_explains_it_too(
     segments_emulator: EmulatorServer, flowers: so.Dataset
 ) -> None:
     daisy = flowers.samples.get(name="daisy.png")
-    with so.SegmentsClient(
-        api_key=segments_emulator.api_key, api_url=segments_emulator.url
-    ) as legacy:
-        with pytest.raises(so.NotFoundError, match=r"add_labelset\('demo/flowers', 'model-v9'\)"):
-            legacy.add_label(daisy.uuid, "model-v9", EMPTY)
+    legacy = so.SegmentsClient(api_key=segments_emulator.api_key, api_url=segments_emulator.url)
+    hint = r"add_labelset\('demo/flowers', 'model-v9'\)"
+    with legacy, pytest.raises(so.NotFoundError, match=hint):
+        legacy.add_label(daisy.uuid, "model-v9", EMPTY)
 
 
 def test_a_missing_sample_is_not_blamed_on_the_labelset(flowers: so.Dataset) -> None:
