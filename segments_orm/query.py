@@ -2,10 +2,10 @@
 
 A `QuerySet` is a description of a request: building one (``filter``, ``order_by``,
 ``include_label``, ``page_size``) never touches the network and always returns a new
-queryset. Evaluation follows Django's rules, adapted to HTTP (API.md section 5):
+queryset. Evaluation follows Django's rules, adapted to HTTP (:doc:`/querysets`):
 
 - Iteration fetches page after page until the end: a short page, an empty page, or the
-  server's 404 "Invalid page." (WIRE.md 10). It never stops silently at page one.
+  server's 404 "Invalid page." (:ref:`protocol-pagination`). It never stops silently at page one.
 - While the caller works on one page, the next one is already being fetched (one page
   in flight at most), and that fetch is abandoned when iteration stops early.
 - ``qs[i]`` and ``qs[a:b]`` fetch only the pages that cover them.
