@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import MutableMapping
 from typing import Any, Optional
 
 __all__ = ["build_parser", "main"]
@@ -88,9 +89,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     """
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["emulator"]:
-        from segments_orm.emulator._cli import main as emulator_main
-
-        return _needs_emulator(lambda: emulator_main(args_list[1:]))
+        return _needs_emulator(lambda: _emulator_command(args_list[1:]))
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command == "tour":
@@ -110,20 +109,43 @@ def main(argv: Optional[list[str]] = None) -> int:
     return 2
 
 
+def _emulator_command(argv: list[str]) -> int:
+    # Imported here, inside _needs_emulator: importing the emulator needs werkzeug.
+    from segments_orm.emulator._cli import main as emulator_main
+
+    return emulator_main(argv)
+
+
+#: One line, with the command for an installed package and for a source checkout.
+_NEEDS_EMULATOR = (
+    "error: the emulator needs the 'emulator' extra: pip install 'segments-orm[emulator]'"
+    " (in a source checkout: pip install -e '.[emulator]')"
+)
+
+
 def _needs_emulator(run: Any) -> int:
     try:
         return int(run())
-    except ModuleNotFoundError as error:
-        if error.name != "werkzeug":
+    except ImportError as error:
+        if not _lacks_werkzeug(error):
             raise
-        print(
-            "error: the emulator needs the 'emulator' extra: pip install 'segments-orm[emulator]'",
-            file=sys.stderr,
-        )
+        print(_NEEDS_EMULATOR, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+
+
+def _lacks_werkzeug(error: BaseException) -> bool:
+    """Tell whether ``error``, or an error it was raised from, is werkzeug missing."""
+    seen: Optional[BaseException] = error
+    for _ in range(10):  # an exception chain is short; the bound guards against a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, ModuleNotFoundError) and (seen.name or "").split(".")[0] == "werkzeug":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _configured(api_url: Optional[str], api_key: Optional[str]) -> bool:
@@ -135,7 +157,6 @@ def _configured(api_url: Optional[str], api_key: Optional[str]) -> bool:
 def _shell(api_url: Optional[str], api_key: Optional[str]) -> int:
     import segments_orm as so
 
-    namespace: dict[str, Any] = {"so": so}
     with contextlib.ExitStack() as stack:
         if _configured(api_url, api_key):
             try:
@@ -143,25 +164,44 @@ def _shell(api_url: Optional[str], api_key: Optional[str]) -> int:
             except so.SegmentsError as error:  # no key, a malformed or plain-http URL
                 print(f"error: {error}", file=sys.stderr)
                 return 2
+            namespace: dict[str, Any] = {"so": so, "client": client}
             banner = f"segments-orm {so.__version__}: `client` talks to {client.api_url.root}"
         else:
-            from segments_orm.emulator import EmulatorServer
-            from segments_orm.tour import sample_dataset
-
-            server = stack.enter_context(EmulatorServer())
-            client = stack.enter_context(so.Client(api_key=server.api_key, api_url=server.url))
-            dataset = sample_dataset(client)
-            namespace.update(server=server, dataset=dataset)
-            banner = (
-                f"segments-orm {so.__version__}, on an embedded emulator at {server.url}\n"
-                f"  client   {client!r}\n"
-                f"  dataset  {dataset!r}\n"
-                "  server   the emulator (server.emulator.add_user('john'), .faults, .stats)\n"
-                "Try: dataset.samples.filter(label_status='LABELED').first()"
-            )
-        namespace["client"] = client
+            namespace, banner = _embedded_session(stack, os.environ)
         _interact(namespace, banner)
     return 0
+
+
+def _embedded_session(
+    stack: contextlib.ExitStack, environ: MutableMapping[str, str]
+) -> tuple[dict[str, Any], str]:
+    """Start the shell's embedded emulator; return the names the shell binds and its banner.
+
+    ``environ`` gets ``SEGMENTS_API_URL`` and ``SEGMENTS_API_KEY`` of the user ``demo``, so
+    ``so.Client()`` and ``so.SegmentsClient()`` typed in the shell connect to the same
+    emulator as ``client``. The docs tests run the pages that say "in segments-orm shell"
+    with exactly this setup.
+
+    Network: about a dozen requests, to the emulator on 127.0.0.1.
+    """
+    import segments_orm as so
+    from segments_orm.emulator import EmulatorServer
+    from segments_orm.tour import sample_dataset
+
+    server = stack.enter_context(EmulatorServer())
+    environ["SEGMENTS_API_URL"] = server.url
+    environ["SEGMENTS_API_KEY"] = server.api_key
+    client = stack.enter_context(so.Client(api_key=server.api_key, api_url=server.url))
+    dataset = sample_dataset(client)
+    namespace: dict[str, Any] = {"so": so, "client": client, "server": server, "dataset": dataset}
+    banner = (
+        f"segments-orm {so.__version__}, on an embedded emulator at {server.url}\n"
+        f"  client   {client!r} (so.Client() here connects to it too)\n"
+        f"  dataset  {dataset!r}\n"
+        "  server   the emulator (server.emulator.add_user('john'), .faults, .stats)\n"
+        "Try: dataset.samples.filter(label_status='LABELED').first()"
+    )
+    return namespace, banner
 
 
 def _interact(namespace: dict[str, Any], banner: str) -> None:

@@ -1,4 +1,4 @@
-"""String enumerations of the platform's closed sets (WIRE.md section 8).
+"""String enumerations of the platform's closed sets (:doc:`/protocol`).
 
 Each member is also a ``str``, so ``TaskType.BBOXES == "bboxes"`` and members can be sent
 as they are. Reading is lenient elsewhere: a value the server sends that is not listed here

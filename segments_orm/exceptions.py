@@ -2,7 +2,7 @@
 
 The class names and their nesting are those of the platform's own client (``segments-ai``),
 so ``except`` clauses written for it port unchanged. Unlike that client, errors are chosen
-by **status code first** and the body only refines the choice (WIRE.md 11.2 and 15.4), and
+by **status code first** and the body only refines the choice (:ref:`protocol-errors`), and
 every HTTP error carries structured fields instead of a lower-cased body.
 """
 

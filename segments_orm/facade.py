@@ -5,7 +5,7 @@ only its import: every method of the platform's client exists here with the same
 parameters, defaults and kind of result, and maps onto one ORM call. The results are
 ORM objects (`Dataset`, `Sample`, ...), so they also have the ORM's methods.
 
-Where the two differ on purpose (API.md 7, WIRE.md 15): construction makes no request;
+Where the two differ on purpose (:doc:`/protocol`): construction makes no request;
 names are percent-encoded; ``get_sample`` with both ``labelset`` and
 ``include_signed_url`` sends a well-formed query; errors are mapped by status (a 400
 saying "does not exist" is a `BadRequestError`, not a `NotFoundError`); the
@@ -466,7 +466,7 @@ class SegmentsClient(Client):
         """Change a sample: ``client.samples.get(uuid, lazy=True).update(...)``.
 
         ``assigned_labeler`` and ``assigned_reviewer`` are sent whenever passed, so an
-        explicit None unassigns (WIRE.md 3.5).
+        explicit None unassigns (:ref:`protocol-samples`).
 
         Network: one request (with nothing to change, a GET of the sample).
         """

@@ -2,10 +2,10 @@
 
 A `QuerySet` is a description of a request: building one (``filter``, ``order_by``,
 ``include_label``, ``page_size``) never touches the network and always returns a new
-queryset. Evaluation follows Django's rules, adapted to HTTP (API.md section 5):
+queryset. Evaluation follows Django's rules, adapted to HTTP (:doc:`/querysets`):
 
 - Iteration fetches page after page until the end: a short page, an empty page, or the
-  server's 404 "Invalid page." (WIRE.md 10). It never stops silently at page one.
+  server's 404 "Invalid page." (:ref:`protocol-pagination`). It never stops silently at page one.
 - While the caller works on one page, the next one is already being fetched (one page
   in flight at most), and that fetch is abandoned when iteration stops early.
 - ``qs[i]`` and ``qs[a:b]`` fetch only the pages that cover them.
@@ -157,7 +157,7 @@ class QuerySet(Generic[T]):
         options: Optional[Mapping[str, str]] = None,
         prefetch: bool = True,
         owner: Any = None,
-        nothing: bool = False,
+        nothing: Union[bool, str] = False,
     ) -> None:
         self._fetch = fetch
         self._owner = owner
@@ -170,7 +170,8 @@ class QuerySet(Generic[T]):
         self._options: dict[str, str] = dict(options or {})
         self._prefetch = prefetch
         self._cache: Optional[list[T]] = [] if nothing else None
-        # The filters contradict each other: no request can return anything.
+        # The filters contradict each other: no request can return anything. A string is
+        # the later filter that contradicted ``lookups`` (shown by the repr).
         self._nothing = nothing
 
     # -- building (no I/O) -------------------------------------------------------------
@@ -213,7 +214,11 @@ class QuerySet(Generic[T]):
                     raise NothingMatchesError
                 merged = normalized
         except NothingMatchesError:
-            return self._clone(lookups=merged, nothing=True)
+            # Keep the filter that contradicted the others, so the repr shows the whole query.
+            conflict = _describe(lookups)
+            if isinstance(self._nothing, str):
+                conflict = f"{self._nothing} AND {conflict}"
+            return self._clone(nothing=conflict)
         return self._clone(lookups=merged)
 
     def none(self) -> QuerySet[T]:
@@ -634,6 +639,11 @@ class QuerySet(Generic[T]):
 
     def __repr__(self) -> str:
         head = f"{self._name}{' ' + _describe(self._lookups) if self._lookups else ''}"
+        if isinstance(self._nothing, str):
+            return (
+                f"<QuerySet {head} AND {self._nothing}: chained filters are ANDed, so nothing"
+                " matches (no request needed) []>"
+            )
         if self._cache is None:
             return f"<QuerySet {head} (not fetched yet)>"
         shown = ", ".join(repr(obj) for obj in self._cache[:_REPR_ITEMS])

@@ -132,7 +132,8 @@ class Report:
             self.ok_mark, self.fail_mark = "✓", "✗"
         except (UnicodeEncodeError, LookupError):
             self.ok_mark, self.fail_mark = "ok", "FAIL"
-        self.steps: list[tuple[str, bool, str]] = []
+        self.steps: list[tuple[str, bool, str]] = []  # the steps that ran: title, ok, detail
+        self.skipped: list[tuple[str, str]] = []  # the steps that did not run, and why
         self.counts: dict[str, int] = {}
         self.failed = False
         self._detail = ""
@@ -173,7 +174,7 @@ class Report:
 
     def skip(self, title: str, why: str) -> None:
         """Record a step that was not run, and why."""
-        self.steps.append((title, True, f"skipped: {why}"))
+        self.skipped.append((title, why))
         self.print(f"  - {title}  (skipped: {why})")
 
     def count(self, what: str, n: int) -> None:
@@ -427,6 +428,7 @@ def main(
 
 def _summarize(report: Report, requests: int, elapsed: float) -> None:
     passed = sum(1 for _, ok, _ in report.steps if ok)
+    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
     created = ", ".join(
         f"{n} {what if n != 1 else what.rstrip('s')}" for what, n in report.counts.items()
     )
@@ -435,7 +437,9 @@ def _summarize(report: Report, requests: int, elapsed: float) -> None:
         failed = [title for title, ok, _ in report.steps if not ok]
         report.print(f"{report.fail_mark} Tour FAILED at: {'; '.join(failed)}")
     else:
-        report.print(f"{report.ok_mark} Tour passed: {passed} steps checked.")
+        report.print(f"{report.ok_mark} Tour passed: {passed} steps checked{skipped}.")
+    for title, why in report.skipped:
+        report.print(f"  Skipped: {title} ({why}).")
     if created:
         report.print(f"  Created: {created}.")
     report.print(f"  {requests} requests in {elapsed:.1f} s.")

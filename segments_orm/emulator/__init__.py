@@ -1,9 +1,9 @@
 """A faithful, stateful, local implementation of the Segments.ai REST API.
 
-The emulator serves every endpoint of WIRE.md section 2 at the root of a local URL, keeps its
-state in SQLite (``:memory:`` or a file) and answers with the platform's shapes and
-DRF-style error bodies, so the platform's own client and segments_orm both run against it
-with no account and no network::
+The emulator serves every endpoint of the API (:ref:`protocol-endpoints`) at the root of a
+local URL, keeps its state in SQLite (``:memory:`` or a file) and answers with the
+platform's shapes and DRF-style error bodies, so the platform's own client and segments_orm
+both run against it with no account and no network::
 
     from segments_orm.emulator import EmulatorServer, Faults
 
@@ -44,11 +44,12 @@ needs the organization admin role. Every authenticated user may read any user.
 
 Releases are snapshotted when created and answered PENDING with no URL; the first read after
 `Emulator.release_delay` seconds shows them SUCCEEDED, with ``attributes.url`` serving the
-release file of WIRE.md 13.3 without auth (FAILED for point-cloud segmentation datasets).
+release file (:ref:`protocol-releases`) without auth (FAILED for point-cloud segmentation datasets).
 Assets are uploaded through a presigned-style multipart POST to the emulator itself and
 served back, without auth, at the asset URL.
 
-Where WIRE.md only infers the platform's behaviour ([I]), the emulator chooses:
+Where the platform's behaviour is only inferred (:ref:`protocol-inferred`), the emulator
+chooses:
 
 - Creates answer 201, PUT of a label 201, reads and PATCHes 200, deletes 204 with no body,
   bulk delete 200 ``{"deleted_count": n}``; ``/api_status/`` answers 200 ``{}``.

@@ -91,7 +91,8 @@ class CollaboratorManager(Manager[Collaborator]):
 
         Raises:
             CollaboratorError: The user is already a collaborator.
-            BadRequestError: There is no such user (the API answers 400, WIRE.md 15.4).
+            BadRequestError: There is no such user (the API answers 400,
+                :ref:`protocol-errors`).
         """
         body = {"user": check_name(username, "username"), "role": check_choice(role, Role, "role")}
 

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 from segments_orm._concurrency import BulkError, ProgressOption, run_bulk
 from segments_orm.base import Manager, Resource, field, mutable_field, resource
 from segments_orm.enums import LabelStatus, TaskType
-from segments_orm.exceptions import ValidationError
+from segments_orm.exceptions import NotFoundError, SegmentsError, ValidationError
 from segments_orm.resources import _attributes
 from segments_orm.resources._checks import check_choice, check_name, check_number
+from segments_orm.resources._label_errors import LabelsetCheck
 
 if TYPE_CHECKING:
     from segments_orm.resources.dataset import Dataset
@@ -27,7 +28,8 @@ class Label(Resource):
     """The label of one sample in one labelset.
 
     ``save()`` PUTs a new label and PATCHes only the changed fields of an existing one
-    (unlike the platform's client, an edit never resets ``label_status``, WIRE.md 15.15).
+    (unlike the platform's client, an edit never resets ``label_status``,
+    :ref:`protocol-labels`).
     """
 
     sample_uuid: Optional[str] = field(read_only=True)
@@ -174,7 +176,10 @@ class LabelManager(Manager[Label]):
         }
         if score is not None:
             body["score"] = check_number(score, "score")
-        data = self._request("PUT", Label._path, params=params, json_body=body, gzip=True)
+        try:
+            data = self._request("PUT", Label._path, params=params, json_body=body, gzip=True)
+        except NotFoundError as error:
+            raise LabelsetCheck(_dataset_of(sample)).explain(error, labelset) from error
         return self._load(data)
 
     def delete(self, labelset: str) -> None:
@@ -254,11 +259,15 @@ class DatasetLabelManager(Manager[Label]):
         if problems:
             raise ValidationError.from_errors(problems, "Invalid labels, nothing was sent")
         client = self._client
+        labelsets = LabelsetCheck(dataset)
 
         def put(job: tuple[dict[str, str], dict[str, Any]]) -> Label:
             params, body = job
             url = client.api_url.endpoint(Label._path, params)
-            data = client.transport.request("PUT", url, json_body=body, gzip=True)
+            try:
+                data = client.transport.request("PUT", url, json_body=body, gzip=True)
+            except NotFoundError as error:
+                raise labelsets.explain(error, params["labelset"]) from error
             return Label._from_wire(client, data)
 
         outcome = run_bulk(
@@ -304,3 +313,13 @@ class DatasetLabelManager(Manager[Label]):
             "labelset": check_name(labelset, "labelset"),
         }
         return params, body
+
+
+def _dataset_of(sample: Optional[Sample]) -> Optional[Dataset]:
+    """Return the sample's dataset when it can be had, for explaining a failed write."""
+    if sample is None:
+        return None
+    try:
+        return sample.dataset
+    except SegmentsError:  # a shell whose dataset cannot be looked up: explain nothing
+        return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid as _uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
@@ -490,9 +491,14 @@ class SampleManager(Manager[Sample]):
     def get(self, uuid: Optional[str] = None, *, lazy: bool = False, **lookups: Any) -> Sample:
         """Get one sample of this dataset by uuid, or by lookups (``get(name="a.jpg")``).
 
+        A positional argument is always a uuid: a name there (``get("a.jpg")``) is refused
+        before any request, with the ``get(name=...)`` form to use instead, rather than
+        guessed at (a name may look like anything).
+
         Network: one request, or none with ``lazy=True``.
 
         Raises:
+            ValidationError: ``uuid`` is not a uuid, or both a uuid and lookups were given.
             NotFoundError: No sample matches.
             MultipleObjectsReturned: Several samples match the lookups.
         """
@@ -502,6 +508,13 @@ class SampleManager(Manager[Sample]):
             return self.filter(**lookups).get()
         check_name(uuid, "uuid")
         assert uuid is not None
+        try:
+            _uuid.UUID(uuid)
+        except ValueError:
+            raise ValidationError(
+                f"get({uuid!r}): a positional argument is a sample's uuid, and {uuid!r} is not"
+                f" one; to get a sample by name, use get(name={uuid!r})"
+            ) from None
         if lazy:
             return self._load({"uuid": uuid, "dataset_full_name": self._dataset().full_name})
         return self._load(self._request("GET", Sample._path, params={"uuid": uuid}))

@@ -1,7 +1,7 @@
 """Typed models of everything written into the platform besides plain fields.
 
-Sample attributes, label attributes, task attributes and issue anchors (WIRE.md sections
-4, 6, 7 and 9), with the task-type map (section 5). Writes are strict: ``prepare_*``
+Sample attributes, label attributes, task attributes and issue anchors, with the map from
+task type to models (:ref:`protocol-task-types`). Writes are strict: ``prepare_*``
 checks a dict or a model against the dataset's task type and raises one `ValidationError`
 listing every problem with its path. Reads are lenient: ``load_*`` returns a model when
 the data fits and the data itself when it does not, never raising, and `dump` gives back

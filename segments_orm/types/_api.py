@@ -37,7 +37,7 @@ __all__ = [
 
 @attrs.frozen
 class TaskModels:
-    """The attribute models of one task type (WIRE.md section 5).
+    """The attribute models of one task type (:ref:`protocol-task-types`).
 
     Attributes:
         task_type: The task type.

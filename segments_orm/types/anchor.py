@@ -1,4 +1,4 @@
-"""Issue anchors: what part of a sample an issue points at (WIRE.md section 4, Issue).
+"""Issue anchors: what part of a sample an issue points at (:doc:`/protocol`).
 
 Every anchor may name a ``sensor`` and a ``frame``; ``type`` tells the kinds apart.
 """

@@ -1,8 +1,8 @@
-"""Label attributes: what a label says about a sample (WIRE.md section 7).
+"""Label attributes: what a label says about a sample (:ref:`protocol-task-types`).
 
 One model per label shape; `task_models` says which one a dataset takes. Unlike the
 platform's client, these models keep ``links``, ``track_id``, the sequence ``index`` and
-any key they do not know (WIRE.md section 15, item 12).
+any key they do not know (:ref:`protocol-task-types`).
 
 Object attributes (``attributes`` on an annotation), ``image_attributes`` and link
 attributes are flat objects of any JSON values: besides text, numbers, booleans and lists

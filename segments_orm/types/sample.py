@@ -1,4 +1,4 @@
-"""Sample attributes: what a sample *is* (WIRE.md section 6).
+"""Sample attributes: what a sample *is* (:doc:`/protocol`).
 
 One model per sample shape: `ImageSampleAttributes`, `ImageSequenceSampleAttributes`,
 `PointcloudSampleAttributes`, `PointcloudSequenceSampleAttributes` and

@@ -1,6 +1,6 @@
 """Task attributes: a dataset's categories, attribute definitions and warning rules.
 
-WIRE.md section 9. Every attribute definition is told apart by ``input_type``, every
+Every attribute definition is told apart by ``input_type``, every
 warning rule by ``name``; keys the models do not declare (the docs mention
 ``lock_dimensions``, ``lock_rotation``, ``lock_position``) are kept in ``extra``.
 """

@@ -43,6 +43,19 @@ def test_shell_evaluates_code_from_standard_input_with_a_sample_dataset() -> Non
     assert "embedded emulator" in result.stderr  # the banner, away from the results
 
 
+def test_so_client_in_the_shell_connects_to_the_shells_emulator() -> None:
+    # The docs pages that run "in segments-orm shell" call so.Client() and so.SegmentsClient().
+    code = (
+        "other = so.Client()\n"
+        "print(other.users.me().username, str(other.api_url.root) == str(client.api_url.root))\n"
+        "print([d.full_name for d in so.SegmentsClient().get_datasets()])\n"
+    )
+    result = _run(["shell"], code, _env())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["demo True", "['demo/flowers']"]
+    assert "so.Client() here connects to it too" in result.stderr
+
+
 def test_shell_on_a_configured_server_binds_client_and_creates_nothing() -> None:
     with EmulatorServer() as server:
         env = {**_env(), "SEGMENTS_API_URL": server.url, "SEGMENTS_API_KEY": server.api_key}

@@ -56,6 +56,7 @@ def test_tour_runs_on_the_embedded_emulator(
     assert "embedded emulator" in out
     assert passed_steps(out) == STEPS
     assert "Tour passed: 12 steps checked." in out
+    assert "skipped" not in out.lower()
     assert "Created: 1 dataset, 4 assets, 4 samples, 7 labels, 1 issue, 1 release." in out
     assert " requests in " in out
 
@@ -107,6 +108,12 @@ def test_tour_on_a_real_server_skips_the_collaborator_without_a_username(
     assert code == 0, out
     assert "Add a reviewer as collaborator" not in passed_steps(out)
     assert "skipped: a real server needs an existing user: pass --collaborator NAME" in out
+    # The summary counts what ran, and lists what did not and why.
+    assert f"Tour passed: {len(STEPS) - 1} steps checked, 1 skipped." in out
+    assert (
+        "  Skipped: Add a reviewer as collaborator (a real server needs an existing user:"
+        " pass --collaborator NAME)." in out.splitlines()
+    )
 
 
 def test_a_failed_check_names_the_step_exits_1_and_still_cleans_up(
