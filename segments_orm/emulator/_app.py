@@ -213,12 +213,16 @@ class _ConnectionDroppedError(ConnectionAbortedError):
     """Raised out of the application to make the server hang up without answering."""
 
 
+#: The environ key under which the server passes the connection's socket (for drop faults).
+SOCKET_ENVIRON_KEY = "segments_orm.emulator.socket"
+
+
 def _drop(environ: WSGIEnvironment) -> None:
-    sock = environ.get("werkzeug.socket")
+    sock = environ.get(SOCKET_ENVIRON_KEY) or environ.get("werkzeug.socket")
     if isinstance(sock, socket.socket):
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-    # werkzeug treats a ConnectionError from the app as a dropped connection: no answer.
+    # The server treats a ConnectionError from the app as a dropped connection: no answer.
     raise _ConnectionDroppedError("connection dropped by fault injection")
 
 
