@@ -265,6 +265,7 @@ def clone_dataset(ctx: Ctx) -> Reply:
     clone_labels = values.get("clone_labels", False)
     samples = tx.all("SELECT * FROM samples WHERE dataset_id = ? ORDER BY seq", (source["id"],))
     for sample in samples:
+        tx.check_deadline()
         doc = load(sample["doc"])
         doc["created_by"] = ctx.username
         new_uuid = str(uuid.uuid4())

@@ -17,6 +17,9 @@ from segments_orm.emulator._handlers._common import (
     _task_type,
 )
 from segments_orm.emulator._http import (
+    MAX_BULK_ITEMS,
+    MAX_FILTERS,
+    MAX_RESPONSE_BYTES,
     ApiError,
     Ctx,
     Field,
@@ -27,6 +30,7 @@ from segments_orm.emulator._http import (
     as_str,
     bad_request,
     duplicate,
+    over_limit,
     paginate,
     validate,
 )
@@ -141,6 +145,8 @@ def add_samples(ctx: Ctx) -> Reply:
     items = ctx.json()
     if not isinstance(items, list):
         raise ApiError(400, {"non_field_errors": ['Expected a list of items but got type "dict".']})
+    if len(items) > MAX_BULK_ITEMS:
+        raise over_limit("max_bulk_items", f"A bulk request holds at most {MAX_BULK_ITEMS} items.")
     spec = _sample_spec(_task_type(dataset), partial=False)
     errors: list[dict[str, Any]] = []
     cleaned: list[dict[str, Any]] = []
@@ -158,6 +164,7 @@ def add_samples(ctx: Ctx) -> Reply:
     name = full_name(dataset)
     out = []
     for values in cleaned:
+        ctx.tx.check_deadline()
         _check_assignees(ctx.tx, values)
         row = ctx.tx.one(
             "SELECT * FROM samples WHERE dataset_id = ? AND name = ?",
@@ -211,7 +218,10 @@ def list_samples(ctx: Ctx) -> Reply:
             statuses.add(status)
     filters: list[tuple[str, str]] = []
     if query.get("filters"):
-        for pair in query["filters"].split(","):
+        pairs = query["filters"].split(",")
+        if len(pairs) > MAX_FILTERS:
+            raise over_limit("max_filters", f"At most {MAX_FILTERS} filters per request.")
+        for pair in pairs:
             key, colon, value = pair.partition(":")
             if not colon or not key:
                 raise bad_request("filters", f'Expected key:value pairs, got "{pair}".')
@@ -240,6 +250,7 @@ def list_samples(ctx: Ctx) -> Reply:
         return 200, _sample_page_json(query, dataset, labelset_param, page)
     selected = []
     for row in tx.all("SELECT * FROM samples WHERE dataset_id = ? ORDER BY seq", (dataset["id"],)):
+        tx.check_deadline()
         if contains and contains not in row["name"]:
             continue
         doc = load(row["doc"])
@@ -267,6 +278,14 @@ def _sample_page_json(
     labelset_param: Optional[str],
     page: list[tuple[sqlite3.Row, Any, Optional[sqlite3.Row]]],
 ) -> list[dict[str, Any]]:
+    # Refuse before decoding: a page of huge documents would be built whole, then refused.
+    stored = sum(len(row["doc"]) + (len(label["doc"]) if label else 0) for row, _, label in page)
+    if stored > MAX_RESPONSE_BYTES:
+        raise over_limit(
+            "max_response_bytes",
+            f"The answer would exceed {MAX_RESPONSE_BYTES} bytes; ask for a smaller page"
+            " (per_page).",
+        )
     name = full_name(dataset)
     full = query.get("include_full_label") in ("1", "true", "True")
     task_type = _task_type(dataset)
@@ -336,15 +355,33 @@ class _SampleRows(Sequence[tuple[sqlite3.Row, Any, Optional[sqlite3.Row]]]):
 
 
 def _sign_urls(value: Any) -> Any:
-    """Fill the ``signed_url`` of every URL object; the emulator's URLs need no signature."""
-    if isinstance(value, list):
-        return [_sign_urls(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    signed = {key: _sign_urls(item) for key, item in value.items()}
-    if isinstance(signed.get("url"), str) and not signed.get("signed_url"):
-        signed["signed_url"] = signed["url"]
-    return signed
+    """Fill the ``signed_url`` of every URL object; the emulator's URLs need no signature.
+
+    Returns a copy; walks with an explicit stack, since a stored document may nest deeper
+    than Python's recursion limit.
+    """
+    root: list[Any] = [value]
+    # (container in the copy, key or index in it, original value to copy there)
+    stack: list[tuple[Any, Any, Any]] = [(root, 0, value)]
+    while stack:
+        parent, slot, item = stack.pop()
+        if isinstance(item, list):
+            copied: Any = [None] * len(item)
+            stack.extend((copied, index, child) for index, child in enumerate(item))
+        elif isinstance(item, dict):
+            copied = dict(item)
+            sign = isinstance(item.get("url"), str) and not item.get("signed_url")
+            stack.extend(
+                (copied, key, child)
+                for key, child in item.items()
+                if not (sign and key == "signed_url")
+            )
+            if sign:
+                copied["signed_url"] = item["url"]
+        else:
+            copied = item
+        parent[slot] = copied
+    return root[0]
 
 
 def get_sample(ctx: Ctx) -> Reply:
@@ -413,6 +450,7 @@ def delete_samples(ctx: Ctx) -> Reply:
         raise bad_request("uuids", "Every item must be a string.")
     deleted = 0
     for sample_uuid in dict.fromkeys(uuids):
+        ctx.tx.check_deadline()
         deleted += ctx.tx.run(
             "DELETE FROM samples WHERE uuid = ? AND dataset_id = ?", (sample_uuid, dataset["id"])
         )

@@ -30,7 +30,10 @@ def _moment(field: str, text: str) -> datetime:
     else:
         raise bad_request(field, "Datetime has wrong format. Use YYYY-MM-DDTHH:MM:SS.")
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+            raise bad_request(field, "Datetime is out of range.") from None
     return moment
 
 
