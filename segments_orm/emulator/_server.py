@@ -181,18 +181,18 @@ class _Server(TcpWSGIServer):  # type: ignore[misc]
         for channel in waiting:
             if channel.request is not None and channel.request_started < deadline:
                 channel.will_close = True  # a request dripping in (slowloris)
-        # Near the limit, close the connections idle the longest so that new clients get in.
-        room = int(self.limits.connection_limit * 0.9)
-        excess = len(channels) - room
-        if excess > 0:
+        # At the limit, close the connections idle the longest (a quarter of the limit at a
+        # time) so that new clients get in; waitress alone would stop accepting until the
+        # idle timeout, leaving a flood of idle sockets in charge of the server.
+        if len(self._map) >= self.limits.connection_limit:
             waiting.sort(key=lambda channel: channel.last_activity)
-            for channel in waiting[:excess]:
+            for channel in waiting[: max(1, self.limits.connection_limit // 4)]:
                 channel.will_close = True
 
     def readable(self) -> bool:
-        # Also called once per loop: run maintenance when the connection count nears the
-        # limit, not only each cleanup interval, so that eviction keeps up with a flood.
-        if len(self.active_channels) >= self.limits.connection_limit:
+        # Also called once per loop: while at the limit, run maintenance every loop, not
+        # only each cleanup interval, so that eviction keeps up with a flood.
+        if len(self._map) >= self.limits.connection_limit:
             self.next_channel_cleanup = 0
         return bool(super().readable())
 
