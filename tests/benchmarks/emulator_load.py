@@ -118,7 +118,8 @@ def run_one(kind: str, clients: int, idle: int, seconds: float, processes: int) 
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert server.stdin is not None and server.stdout is not None
+    assert server.stdin is not None
+    assert server.stdout is not None
     idle_sockets: list[socket.socket] = []
     try:
         info = json.loads(server.stdout.readline())
