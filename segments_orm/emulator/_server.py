@@ -111,6 +111,20 @@ class _Task(WSGITask):  # type: ignore[misc]
         environ[SOCKET_ENVIRON_KEY] = self.channel.socket
         return environ
 
+    def service(self) -> None:
+        super().service()
+        # Send the answer from this worker rather than leave it to the I/O thread: that
+        # hand-off waits for the interpreter lock, up to a switch interval per answer when
+        # the workers are busy. The channel still holds this request, so the I/O thread
+        # only flushes under the same lock; if it has it, it is sending already.
+        channel = self.channel
+        if channel.connected and channel.total_outbufs_len and channel.outbuf_lock.acquire(False):
+            try:
+                with contextlib.suppress(OSError):
+                    channel._flush_some(do_close=False)
+            finally:
+                channel.outbuf_lock.release()
+
     def execute(self) -> None:
         try:
             super().execute()
