@@ -74,7 +74,9 @@ chooses:
 - Collaborators: an unknown user is 400 ``{"user": ["Object with username=... does not
   exist."]}``; the owner or an organization "cannot be added as collaborator".
 - NaN and Infinity in bodies are refused (400 "JSON parse error - ..."), as are bodies over
-  32 MiB before or after gunzipping.
+  32 MiB before or after gunzipping. Every request's cost is bounded (query parameters,
+  JSON values and depth, bulk items, stored field and answer sizes, time holding the
+  store); past a bound the 4xx body's ``"limit"`` names it.
 - Injected errors answer 500 "A server error occurred.", 502 "502 Bad Gateway", 503 with
   ``Retry-After``, 504 "504 Gateway Time-out" and 429 with DRF's throttle phrase and
   ``Retry-After``.
@@ -83,10 +85,11 @@ chooses:
 from __future__ import annotations
 
 try:
+    import waitress  # noqa: F401
     import werkzeug  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the installed extras
     raise ImportError(
-        "The Segments.ai emulator needs werkzeug: pip install 'segments-orm[emulator]'"
+        f"The Segments.ai emulator needs {error.name}: pip install 'segments-orm[emulator]'"
     ) from error
 
 from segments_orm.emulator._app import Emulator, StatsSnapshot

@@ -19,8 +19,24 @@ from werkzeug.wrappers import Request, Response
 
 from segments_orm.emulator import _handlers as h
 from segments_orm.emulator._faults import ERROR_BODIES, Faults, RateLimiter, Stats
-from segments_orm.emulator._http import MAX_BODY_BYTES, ApiError, Ctx
-from segments_orm.emulator._store import DEMO_USERNAME, Store, Tx, new_api_key, now_iso
+from segments_orm.emulator._http import (
+    MAX_BODY_BYTES,
+    MAX_QUERY_PARAMETERS,
+    MAX_RESPONSE_BYTES,
+    MAX_URI_BYTES,
+    ApiError,
+    Ctx,
+    over_limit,
+    parse_json,
+)
+from segments_orm.emulator._store import (
+    DEMO_USERNAME,
+    DeadlineExceededError,
+    Store,
+    Tx,
+    new_api_key,
+    now_iso,
+)
 from segments_orm.enums import Role
 
 if TYPE_CHECKING:
@@ -166,7 +182,13 @@ def _path_segments(raw_path: str) -> list[str]:
 
 def _query(raw_query: str) -> dict[str, str]:
     text = raw_query.encode("latin-1", "replace").decode("utf-8", "replace")
-    return dict(parse_qsl(text, keep_blank_values=True))
+    try:
+        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_QUERY_PARAMETERS))
+    except ValueError:
+        raise over_limit(
+            "max_query_parameters",
+            f"The query string has more than {MAX_QUERY_PARAMETERS} parameters.",
+        ) from None
 
 
 def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] = None) -> Response:
@@ -175,9 +197,17 @@ def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] =
         response = Response(b"", status=status)
         response.headers.pop("Content-Type", None)
     else:
-        response = Response(
-            json.dumps(body, ensure_ascii=False), status=status, content_type="application/json"
-        )
+        text = json.dumps(body, ensure_ascii=False)
+        if len(text) > MAX_RESPONSE_BYTES // 4 and len(text.encode()) > MAX_RESPONSE_BYTES:
+            text = json.dumps(
+                {
+                    "detail": f"The answer would exceed {MAX_RESPONSE_BYTES} bytes;"
+                    " ask for a smaller page (per_page).",
+                    "limit": "max_response_bytes",
+                }
+            )
+            status, headers = 400, None
+        response = Response(text, status=status, content_type="application/json")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -213,12 +243,16 @@ class _ConnectionDroppedError(ConnectionAbortedError):
     """Raised out of the application to make the server hang up without answering."""
 
 
+#: The environ key under which the server passes the connection's socket (for drop faults).
+SOCKET_ENVIRON_KEY = "segments_orm.emulator.socket"
+
+
 def _drop(environ: WSGIEnvironment) -> None:
-    sock = environ.get("werkzeug.socket")
+    sock = environ.get(SOCKET_ENVIRON_KEY) or environ.get("werkzeug.socket")
     if isinstance(sock, socket.socket):
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-    # werkzeug treats a ConnectionError from the app as a dropped connection: no answer.
+    # The server treats a ConnectionError from the app as a dropped connection: no answer.
     raise _ConnectionDroppedError("connection dropped by fault injection")
 
 
@@ -285,6 +319,8 @@ class Emulator:
         self.faults: Optional[Faults] = None
         self._rate_limiter: Optional[RateLimiter] = None
         self._stats = Stats()
+        #: Seconds a request may hold the store (its lock) before it is answered 400.
+        self.max_request_seconds = 2.0
         with self.store.transaction() as tx:
             secret = _meta(tx, "signing_secret") or secrets.token_hex(32)
             _set_meta(tx, "signing_secret", secret)
@@ -480,35 +516,53 @@ class Emulator:
 
     def _dispatch(self, request: Request, raw_path: str, raw_query: str) -> Response:
         try:
+            if len(raw_path) + len(raw_query) > MAX_URI_BYTES:
+                raise over_limit(
+                    "max_uri_bytes", f"The request target exceeds {MAX_URI_BYTES} bytes.", 414
+                )
             found = _find_route(_path_segments(raw_path))
             if found is None:
                 raise ApiError(404, {"detail": "Not found."})
             route, params = found
             key = self._credentials(request, route)
-            if route.auth != "none":  # the object store is not the API; S3 has no such limit
-                self._check_rate_limit(request, key)
             method = "GET" if request.method == "HEAD" else request.method
             handler = route.methods.get(method)
+            query = _query(raw_query)
             body = b""
+            parsed: Optional[tuple[Any, Optional[ApiError]]] = None
             if handler is not None and route.multipart:
                 request.max_content_length = MAX_BODY_BYTES
                 request.files  # noqa: B018 - parse the form outside the store's lock
             elif handler is not None:
                 body = _read_body(request)
+                parsed = _parse_outside_lock(body)
             # Not request.host_url: it IRI-decodes the whole URL, a hot spot on every request.
             base_url = f"{request.scheme}://{request.host}/"
-            with self.store.transaction() as tx:
+            with self.store.transaction(self.max_request_seconds) as tx:
                 user = self._authenticate(tx, route, key)
+                if route.auth != "none":  # the object store is not the API; S3 has no such limit
+                    # After authentication: a key that is not registered answers 401 and
+                    # leaves no entry in the limiter.
+                    self._check_rate_limit(request, user)
                 if handler is None:
                     raise ApiError(
                         405,
                         {"detail": f'Method "{request.method}" not allowed.'},
                         {"Allow": ", ".join(sorted(route.methods))},
                     )
-                ctx = Ctx(self, request, tx, user, params, _query(raw_query), body, base_url)
+                ctx = Ctx(self, request, tx, user, params, query, body, base_url, parsed)
                 reply = handler(ctx)
         except ApiError as error:
             return json_response(error.status, error.body, error.headers)
+        except DeadlineExceededError:
+            return json_response(
+                400,
+                {
+                    "detail": f"The request needs more than {self.max_request_seconds:g} s of the"
+                    " emulator's time; ask for less (a smaller page or batch, fewer filters).",
+                    "limit": "max_request_seconds",
+                },
+            )
         except Exception as error:
             if getattr(error, "code", None) == 413:  # werkzeug's RequestEntityTooLarge
                 return json_response(
@@ -556,11 +610,11 @@ class Emulator:
             raise ApiError(401, {"detail": "Invalid token."}, {"WWW-Authenticate": "APIKey"})
         return str(row["username"])
 
-    def _check_rate_limit(self, request: Request, key: Optional[str]) -> None:
+    def _check_rate_limit(self, request: Request, user: Optional[str]) -> None:
         limiter = self._rate_limiter
         if limiter is None:
             return
-        client = f"key:{key}" if key else f"addr:{request.remote_addr}"
+        client = f"user:{user}" if user else f"addr:{request.remote_addr}"
         wait = limiter.check(client)
         if wait is not None:
             self._stats.count_rate_limited()
@@ -569,6 +623,20 @@ class Emulator:
                 {"detail": f"Request was throttled. Expected available in {wait} seconds."},
                 {"Retry-After": str(wait)},
             )
+
+
+def _parse_outside_lock(body: bytes) -> Optional[tuple[Any, Optional[ApiError]]]:
+    """Parse a JSON body before the store's lock; the handler meets the outcome later.
+
+    The error is kept rather than raised so that a handler still answers 404 for a missing
+    dataset before it reports a malformed body, as it did when it parsed the body itself.
+    """
+    if not body.strip():
+        return None
+    try:
+        return parse_json(body), None
+    except ApiError as error:
+        return None, error
 
 
 def _fault_response(status: int, retry_after: int) -> Response:

@@ -7,7 +7,7 @@ import math
 import random
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from typing import Optional, Union
 
@@ -145,27 +145,51 @@ class Faults:
 
 
 class RateLimiter:
-    """A sliding-window limit of ``limit`` requests per ``period`` seconds, per client key."""
+    """A sliding-window limit of ``limit`` requests per ``period`` seconds, per client key.
+
+    Its state is bounded: a client whose last request is older than the period holds no
+    entry (they are swept out as the limiter is used), and past `max_clients` entries the
+    least recently seen client is forgotten. The application only counts authenticated
+    users and anonymous addresses, never unregistered keys.
+    """
+
+    #: Clients tracked at most.
+    max_clients = 10_000
 
     def __init__(self, limit: int, period: float) -> None:
         if limit < 1 or period <= 0:
             raise ValueError("the rate limit needs at least 1 request per a positive period")
         self.limit = int(limit)
         self.period = float(period)
-        self._hits: dict[str, deque[float]] = {}
+        # Least recently seen first, so that both sweeps stop at the first live entry.
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._hits)
 
     def check(self, client: str) -> Optional[int]:
         """Record a request; return the seconds to wait when it is over the limit, else None."""
         now = time.monotonic()
         with self._lock:
-            hits = self._hits.setdefault(client, deque())
+            self._sweep(now)
+            hits = self._hits.pop(client, None) or deque()
+            self._hits[client] = hits
             while hits and now - hits[0] >= self.period:
                 hits.popleft()
             if len(hits) >= self.limit:
                 return max(1, math.ceil(self.period - (now - hits[0])))
             hits.append(now)
             return None
+
+    def _sweep(self, now: float) -> None:
+        # Called with the lock held; amortised O(1): each entry is removed once.
+        while self._hits:
+            oldest_client, oldest = next(iter(self._hits.items()))
+            stale = not oldest or now - oldest[-1] >= self.period
+            if not stale and len(self._hits) < self.max_clients:
+                break
+            del self._hits[oldest_client]
 
 
 class Stats:

@@ -31,6 +31,25 @@ T = TypeVar("T")
 MAX_BODY_BYTES = 32 * 1024 * 1024
 #: The largest page a list endpoint serves.
 MAX_PER_PAGE = 1000
+#: The longest request target (path and query string), in bytes (414 beyond).
+MAX_URI_BYTES = 16 * 1024
+#: Query-string parameters per request.
+MAX_QUERY_PARAMETERS = 64
+#: ``key:value`` pairs in a sample listing's ``filters``.
+MAX_FILTERS = 64
+#: Values (objects, arrays and scalars) in one JSON body, counted as the parser would make
+#: them: bounds the memory a small compressed body can expand to once decoded.
+MAX_JSON_VALUES = 500_000
+#: Nesting depth of a JSON body (the walks over stored documents stay shallow).
+MAX_JSON_DEPTH = 64
+#: Items in one bulk request (samples_bulk).
+MAX_BULK_ITEMS = 5000
+#: Serialised size of one stored field (metadata, attributes, ...).
+MAX_FIELD_BYTES = 1024 * 1024
+#: Size of one answer's body.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+#: The largest magnitude an integer field accepts (SQLite's and JSON consumers' 64 bits).
+MAX_INTEGER = 2**63 - 1
 
 
 class ApiError(Exception):
@@ -67,6 +86,67 @@ def bad_request(field: str, message: str) -> ApiError:
     return ApiError(400, {field: [message]})
 
 
+def over_limit(limit: str, detail: str, status: int = 400) -> ApiError:
+    """Return the 4xx for a request past one of the emulator's bounds, naming the bound."""
+    return ApiError(status, {"detail": detail, "limit": limit})
+
+
+def parse_json(body: bytes) -> Any:
+    """Parse a request body as JSON within the value and depth bounds; empty is ``{}``.
+
+    Raises:
+        ApiError: 400 for malformed JSON or a body past `MAX_JSON_VALUES` / `MAX_JSON_DEPTH`.
+    """
+    if not body.strip():
+        return {}
+    # Every value but the first follows a comma or opens a container: an upper bound on
+    # what json.loads would allocate, counted at C speed before it allocates anything.
+    values = body.count(b",") + body.count(b"[") + body.count(b"{")
+    if values > MAX_JSON_VALUES:
+        raise over_limit(
+            "max_json_values", f"The JSON body holds more than {MAX_JSON_VALUES} values."
+        )
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ApiError(400, {"detail": f"JSON parse error - {error}"}) from None
+    try:
+        data = json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite, parse_int=_bounded_int
+        )
+        # "\ud800" is valid JSON but no valid text: refuse it here, not in the store.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, {"detail": "JSON parse error - a string holds a lone surrogate"}
+        ) from None
+    except ValueError as error:
+        raise ApiError(400, {"detail": f"JSON parse error - {error}"}) from None
+    except RecursionError:
+        # "[[[[..." nested past the parser's stack: a 400 like any malformed body.
+        raise ApiError(400, {"detail": "JSON parse error - nested too deeply"}) from None
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise over_limit(
+            "max_json_depth", f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."
+        )
+    return data
+
+
+def json_depth(value: Any) -> int:
+    """Return how deeply a JSON document nests (a scalar is 0), without recursion."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            depth += 1
+            deepest = max(deepest, depth)
+            stack.extend((child, depth) for child in item if isinstance(child, (dict, list)))
+    return deepest
+
+
 class Ctx:
     """Everything a handler needs about the request it answers."""
 
@@ -80,6 +160,7 @@ class Ctx:
         query: dict[str, str],
         body: bytes,
         base_url: str,
+        parsed: Optional[tuple[Any, Optional[ApiError]]] = None,
     ) -> None:
         self.emulator = emulator
         self.request = request
@@ -89,6 +170,8 @@ class Ctx:
         self.query = query
         self.body = body
         self.base_url = base_url
+        # The body as parsed before the store's lock was taken: (value, error).
+        self._parsed = parsed
 
     @property
     def username(self) -> str:
@@ -99,28 +182,12 @@ class Ctx:
 
     def json(self) -> Any:
         """Parse the body as JSON; an empty body is an empty object."""
-        if not self.body.strip():
-            return {}
-        try:
-            text = self.body.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ApiError(400, {"detail": f"JSON parse error - {error}"}) from None
-        try:
-            data = json.loads(
-                text, parse_constant=_reject_constant, parse_float=_finite, parse_int=_bounded_int
-            )
-            # "\ud800" is valid JSON but no valid text: refuse it here, not in the store.
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-            return data
-        except UnicodeEncodeError:
-            raise ApiError(
-                400, {"detail": "JSON parse error - a string holds a lone surrogate"}
-            ) from None
-        except ValueError as error:
-            raise ApiError(400, {"detail": f"JSON parse error - {error}"}) from None
-        except RecursionError:
-            # "[[[[..." nested past the parser's stack: a 400 like any malformed body.
-            raise ApiError(400, {"detail": "JSON parse error - nested too deeply"}) from None
+        if self._parsed is None:
+            return parse_json(self.body)
+        value, error = self._parsed
+        if error is not None:
+            raise error
+        return value
 
     def object_body(self) -> dict[str, Any]:
         """Parse the body as a JSON object, as DRF serializers require."""
@@ -210,9 +277,19 @@ def validate(data: Mapping[str, Any], spec: Mapping[str, Field]) -> dict[str, An
             cleaned[key] = field.convert(value)
         except ValueError as error:
             errors[key] = [str(error)]
+            continue
+        if isinstance(cleaned[key], (dict, list, str)) and _too_large(cleaned[key]):
+            errors[key] = [f"Ensure this field has no more than {MAX_FIELD_BYTES} bytes."]
     if errors:
         raise ApiError(400, errors)
     return cleaned
+
+
+def _too_large(value: Any) -> bool:
+    if isinstance(value, str):
+        return len(value) * 4 > MAX_FIELD_BYTES and len(value.encode()) > MAX_FIELD_BYTES
+    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    return size > MAX_FIELD_BYTES
 
 
 def as_str(value: Any) -> str:
@@ -239,18 +316,24 @@ def as_bool(value: Any) -> bool:
 
 def as_int(value: Any) -> int:
     """Accept a JSON integer (not a boolean)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("A valid integer is required.")
-    return value
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("A valid integer is required.")
+    number = int(value)
+    if not -MAX_INTEGER <= number <= MAX_INTEGER:
+        raise ValueError(f"Ensure this value is between {-MAX_INTEGER} and {MAX_INTEGER}.")
+    return number
 
 
 def as_number(value: Any) -> float:
     """Accept a JSON number (not a boolean)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("A valid number is required.")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise ValueError("Ensure this value is a finite number of at most 1e308.") from None
 
 
 def as_object(value: Any) -> dict[str, Any]:

@@ -1,92 +1,234 @@
-"""`EmulatorServer`: the emulator served over HTTP by a threaded werkzeug server."""
+"""`EmulatorServer`: the emulator served over HTTP by waitress.
+
+waitress reads requests with non-blocking I/O on one thread and runs the application on a
+fixed pool of worker threads, so an idle or slow client costs a socket and a buffer, never a
+worker: the emulator stays responsive to a shared team (or a hostile one) while each request
+is parsed strictly (chunk sizes are validated and bodies capped as they arrive, before they
+are handed over). What waitress does not do on its own is added here: every answer the server
+layer produces is JSON like the application's, a request must arrive whole within a deadline,
+the oldest idle connections make room when the connection limit is reached, and its log lines
+go to the emulator's logger at DEBUG level.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import socket
 import threading
+import time
+from collections.abc import MutableMapping
 from types import TracebackType
 from typing import Any, Optional, Union
 
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+from waitress.adjustments import Adjustments
+from waitress.channel import ClientDisconnected, HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 
-from segments_orm.emulator._app import Emulator, SeedData
+from segments_orm.emulator._app import SOCKET_ENVIRON_KEY, Emulator, SeedData
 from segments_orm.emulator._faults import Faults
+from segments_orm.emulator._http import MAX_BODY_BYTES
 
 __all__ = ["EmulatorServer"]
 
 logger = logging.getLogger("segments_orm.emulator")
 
 
-class _RequestHandler(WSGIRequestHandler):
-    # Set here so that werkzeug does not set it on its shared base class.
-    protocol_version = "HTTP/1.1"
+class _ServerLimits:
+    """The server layer's bounds; a class so that tests can tighten them per server.
 
-    def log(self, type: str, message: str, *args: Any) -> None:
-        # werkzeug would attach a stderr handler to its logger and print every request.
-        level = logging.WARNING if type == "error" else logging.DEBUG
-        logger.log(level, message, *args)
+    Attributes:
+        threads: Worker threads running the application (an injected latency holds one).
+        connection_limit: Open connections at most; past it the oldest idle ones are closed.
+        idle_timeout: Seconds a connection may stay idle between requests.
+        request_timeout: Seconds a request may take to arrive whole once its first byte has.
+        max_header_bytes: Request line plus headers (431 beyond).
+        max_body_bytes: Request body as sent, chunked or not (400 beyond).
+    """
 
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        logger.debug("%s %s", self.requestline, code)
+    threads = 16
+    connection_limit = 1000
+    idle_timeout = 60.0
+    request_timeout = 30.0
+    max_header_bytes = 64 * 1024
+    max_body_bytes = MAX_BODY_BYTES
 
 
-class _Server(ThreadedWSGIServer):
-    """A threaded server that tracks its connections so that stopping leaves no thread."""
+class _DebugLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """waitress's messages, at DEBUG: a client's misbehaviour is not the server's warning."""
 
-    def __init__(self, host: str, port: int, app: Emulator) -> None:
-        # Bind here rather than let werkzeug do it: werkzeug calls sys.exit() when the port
-        # is taken, where a library must raise OSError.
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        self.logger.log(logging.DEBUG, msg, *args, **kwargs)
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:
+        return f"server: {msg}", kwargs
+
+
+_LOG = _DebugLog(logger, {})
+
+
+def _error_detail(error: Any) -> tuple[int, dict[str, Any]]:
+    """Return the status and JSON body for one of waitress's framing errors."""
+    code, reason = int(error.code), str(error.reason)
+    if code == 413:
+        # The application's own answer for the same limit, so in-process and served agree.
+        return 400, {
+            "detail": f"Request body exceeds {_ServerLimits.max_body_bytes} bytes.",
+            "limit": "max_body_bytes",
+        }
+    body: dict[str, Any] = {"detail": f"{reason}: {error.body}"}
+    if code == 431:
+        body["limit"] = "max_header_bytes"
+    return code, body
+
+
+class _JsonErrorTask(ErrorTask):  # type: ignore[misc]
+    """Answer a request waitress could not parse with a JSON body instead of plain text."""
+
+    logger = _LOG
+
+    def execute(self) -> None:
+        status, body = _error_detail(self.request.error)
+        payload = json.dumps(body).encode("utf-8")
+        reason = self.request.error.reason if status == self.request.error.code else "Bad Request"
+        self.status = f"{status} {reason}"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(payload)
+        self.write(payload)
+
+
+class _Task(WSGITask):  # type: ignore[misc]
+    """Run the application; give it the socket so that drop faults can hang up."""
+
+    logger = _LOG
+
+    def get_environment(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().get_environment()
+        environ[SOCKET_ENVIRON_KEY] = self.channel.socket
+        return environ
+
+    def service(self) -> None:
+        super().service()
+        # Send the answer from this worker rather than leave it to the I/O thread: that
+        # hand-off waits for the interpreter lock, up to a switch interval per answer when
+        # the workers are busy. The channel still holds this request, so the I/O thread
+        # only flushes under the same lock; if it has it, it is sending already.
+        channel = self.channel
+        if channel.connected and channel.total_outbufs_len and channel.outbuf_lock.acquire(False):
+            try:
+                with contextlib.suppress(OSError):
+                    channel._flush_some(do_close=False)
+            finally:
+                channel.outbuf_lock.release()
+
+    def execute(self) -> None:
         try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((host, port))
-            listener.listen(128)
-            super().__init__(host, port, app, handler=_RequestHandler, fd=listener.fileno())
-        finally:
-            listener.close()  # werkzeug serves a duplicate of the descriptor
-        self._connections: dict[threading.Thread, socket.socket] = {}
-        self._connections_lock = threading.Lock()
-        self._closing = False
+            super().execute()
+        except ConnectionError:
+            # The application hung up on purpose (a drop fault): close without an answer.
+            raise ClientDisconnected() from None
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(
-            target=self._serve_connection,
-            args=(request, client_address),
-            name="segments-emulator-connection",
-            daemon=True,
+
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    """One connection; remembers when the request being received began."""
+
+    task_class = _Task
+    error_task_class = _JsonErrorTask
+    logger = _LOG
+    request_started = 0.0
+
+    def received(self, data: bytes) -> bool:
+        if data and self.request is None:
+            self.request_started = time.monotonic()
+        return bool(super().received(data))
+
+
+class _Server(TcpWSGIServer):  # type: ignore[misc]
+    """waitress's TCP server with request deadlines and eviction at the connection limit."""
+
+    channel_class = _Channel
+    logger = _LOG
+
+    def __init__(self, app: Emulator, host: str, port: int, limits: type[_ServerLimits]) -> None:
+        self.limits = limits
+        adj = Adjustments(
+            host=host,
+            port=port,
+            ipv6=":" in host,
+            ipv4=":" not in host,
+            threads=limits.threads,
+            connection_limit=limits.connection_limit,
+            channel_timeout=limits.idle_timeout,
+            # maintenance (timeouts, eviction) runs this often from the I/O loop.
+            cleanup_interval=1,
+            max_request_header_size=limits.max_header_bytes,
+            max_request_body_size=limits.max_body_bytes,
+            # poll(), not select(): select() cannot watch descriptors past 1023.
+            asyncore_use_poll=True,
+            ident="segments-orm-emulator",
+            clear_untrusted_proxy_headers=False,
         )
-        with self._connections_lock:
-            if self._closing:
-                self.shutdown_request(request)
-                return
-            self._connections[thread] = request
-        thread.start()
-
-    def _serve_connection(self, request: Any, client_address: Any) -> None:
+        dispatcher = ThreadedTaskDispatcher()
+        dispatcher.logger = _LOG
+        dispatcher.queue_logger = _LOG
+        dispatcher.set_thread_count(limits.threads)
         try:
-            self.process_request_thread(request, client_address)
+            super().__init__(app, adj=adj, dispatcher=dispatcher)
+        except BaseException:
+            # A port taken: waitress has made the socket already; do not leak it.
+            if getattr(self, "socket", None) is not None:
+                self.socket.close()
+            dispatcher.shutdown(timeout=1)
+            raise
+        self._stopping = threading.Event()
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)
+        monotonic = time.monotonic()
+        deadline = monotonic - self.limits.request_timeout
+        channels = list(self.active_channels.values())
+        waiting = [channel for channel in channels if not channel.requests]
+        for channel in waiting:
+            if channel.request is not None and channel.request_started < deadline:
+                channel.will_close = True  # a request dripping in (slowloris)
+        # At the limit, close the connections idle the longest (a quarter of the limit at a
+        # time) so that new clients get in; waitress alone would stop accepting until the
+        # idle timeout, leaving a flood of idle sockets in charge of the server.
+        if len(self._map) >= self.limits.connection_limit:
+            waiting.sort(key=lambda channel: channel.last_activity)
+            for channel in waiting[: max(1, self.limits.connection_limit // 4)]:
+                channel.will_close = True
+
+    def readable(self) -> bool:
+        # Also called once per loop: while at the limit, run maintenance every loop, not
+        # only each cleanup interval, so that eviction keeps up with a flood.
+        if len(self._map) >= self.limits.connection_limit:
+            self.next_channel_cleanup = 0
+        return bool(super().readable())
+
+    def serve(self) -> None:
+        """Run the I/O loop until `stop_serving`; then close every connection and worker."""
+        from waitress import wasyncore
+
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=0.1, map=self._map, use_poll=True, count=1)
         finally:
-            with self._connections_lock:
-                self._connections.pop(threading.current_thread(), None)
+            for channel in list(self.active_channels.values()):
+                with contextlib.suppress(OSError):
+                    channel.socket.shutdown(socket.SHUT_RDWR)
+            self.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+            wasyncore.close_all(self._map)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that hang up (the drop faults, Ctrl-C) are not server errors.
-        logger.debug("error while serving %s", client_address, exc_info=True)
-
-    def close_connections(self, timeout: float) -> None:
-        """Hang up every open connection and wait for their threads to finish."""
-        with self._connections_lock:
-            self._closing = True
-            connections = dict(self._connections)
-        for sock in connections.values():
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        for thread in connections:
-            thread.join(timeout)
+    def stop_serving(self) -> None:
+        """Ask the loop to stop (from any thread); it notices within a tenth of a second."""
+        self._stopping.set()
+        with contextlib.suppress(OSError):
+            self.pull_trigger()
 
 
 class EmulatorServer:
@@ -96,6 +238,9 @@ class EmulatorServer:
 
         with EmulatorServer() as server:
             client = Client(api_key=server.api_key, api_url=server.url)
+
+    The server is waitress: a fixed pool of worker threads, HTTP/1.1 keep-alive, idle and
+    request deadlines, and strict request framing (see the emulator's documentation).
 
     Args:
         db: ``":memory:"`` (default) or an SQLite file path for a state that survives a
@@ -109,6 +254,8 @@ class EmulatorServer:
             (see `Emulator.load_seed`).
         release_delay: Seconds a new release stays PENDING.
     """
+
+    _limits: type[_ServerLimits] = _ServerLimits
 
     def __init__(
         self,
@@ -129,19 +276,17 @@ class EmulatorServer:
     @property
     def url(self) -> str:
         """The root URL, with a trailing slash, e.g. ``http://127.0.0.1:54321/``."""
-        if self._server is None:
-            raise RuntimeError("the emulator server is not running")
         host = self._host
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{self._server.port}/"
+        return f"http://{host}:{self.port}/"
 
     @property
     def port(self) -> int:
         """The port the server listens on."""
         if self._server is None:
             raise RuntimeError("the emulator server is not running")
-        return int(self._server.port)
+        return int(self._server.effective_port)
 
     @property
     def api_key(self) -> str:
@@ -149,17 +294,16 @@ class EmulatorServer:
         return self.emulator.api_key
 
     def start(self) -> EmulatorServer:
-        """Bind the port and start serving in a background thread."""
+        """Bind the port and start serving in a background thread.
+
+        Raises:
+            OSError: If the port cannot be bound (taken, or a bad host).
+        """
         if self._server is not None:
             return self
-        server = _Server(self._host, self._port, self.emulator)
+        server = _Server(self.emulator, self._host, self._port, self._limits)
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="segments-emulator",
-            daemon=True,
-        )
+        self._thread = threading.Thread(target=server.serve, name="segments-emulator", daemon=True)
         self._thread.start()
         return self
 
@@ -167,11 +311,9 @@ class EmulatorServer:
         """Stop serving, hang up open connections, join every thread and close the database."""
         server, thread = self._server, self._thread
         if server is not None:
+            server.stop_serving()
             if thread is not None:
-                server.shutdown()
                 thread.join()
-            server.close_connections(timeout=5.0)
-            server.server_close()
         self._server = None
         self._thread = None
         self.emulator.close()

@@ -16,6 +16,7 @@ import json
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -153,11 +154,25 @@ def new_api_key() -> str:
     return secrets.token_hex(20)
 
 
+class DeadlineExceededError(Exception):
+    """Raised when a request has held the store longer than its bound."""
+
+
 class Tx:
     """The handle a request uses to read and write inside its transaction."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, deadline: Optional[float] = None) -> None:
         self._connection = connection
+        self._deadline = deadline
+
+    def past_deadline(self) -> bool:
+        """Tell whether the transaction has run past its deadline."""
+        return self._deadline is not None and time.monotonic() > self._deadline
+
+    def check_deadline(self) -> None:
+        """Raise `DeadlineExceededError` past the deadline (long Python loops call this)."""
+        if self.past_deadline():
+            raise DeadlineExceededError()
 
     def one(self, sql: str, args: Sequence[Any] = ()) -> Optional[sqlite3.Row]:
         """Run a query and return its first row, or None."""
@@ -222,19 +237,39 @@ class Store:
         self._closed = False
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        """Run a block as one atomic transaction, holding the store's lock throughout."""
+    def transaction(self, max_seconds: Optional[float] = None) -> Iterator[Tx]:
+        """Run a block as one atomic transaction, holding the store's lock throughout.
+
+        Args:
+            max_seconds: How long the block may hold the lock; past it, the running query
+                (or the next `Tx.check_deadline`) raises `DeadlineExceededError` and the
+                transaction is rolled back. None: no bound (the admin interface).
+        """
         with self._lock:
             if self._closed:
                 raise RuntimeError("the emulator's store is closed")
+            deadline = None if max_seconds is None else time.monotonic() + max_seconds
+            tx = Tx(self._connection, deadline)
             self._connection.execute("BEGIN IMMEDIATE")
+            if deadline is not None:
+                # SQLite calls this every N virtual-machine steps; non-zero interrupts the
+                # statement, so one slow query cannot hold the lock past the deadline.
+                self._connection.set_progress_handler(tx.past_deadline, 20_000)
             try:
-                yield Tx(self._connection)
+                yield tx
+            except sqlite3.OperationalError as error:
+                self._connection.execute("ROLLBACK")
+                if tx.past_deadline() and "interrupt" in str(error):
+                    raise DeadlineExceededError() from None
+                raise
             except BaseException:
                 self._connection.execute("ROLLBACK")
                 raise
             else:
                 self._connection.execute("COMMIT")
+            finally:
+                if deadline is not None:
+                    self._connection.set_progress_handler(None, 0)
 
     def wipe(self) -> None:
         """Delete every row of every table."""

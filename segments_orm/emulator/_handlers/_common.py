@@ -1,0 +1,145 @@
+"""The permission check and the row lookups every handler module shares."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Optional, Union
+
+from werkzeug.wrappers import Response
+
+from segments_orm.emulator._http import (
+    Ctx,
+    forbidden,
+    not_found,
+)
+from segments_orm.emulator._store import Tx, load
+
+Reply = Union[tuple[int, Any], Response]
+
+# --- permissions ------------------------------------------------------------------------
+
+#: Ranks of access to a dataset; the permission matrix is in the package docstring.
+READER, LABELER, MANAGER, ADMIN, OWNER = 0, 1, 2, 3, 4
+_COLLABORATOR_RANKS = {"labeler": LABELER, "reviewer": LABELER, "manager": MANAGER, "admin": ADMIN}
+
+#: The lowest rank each action needs.
+_REQUIRED_RANK = {
+    "read": READER,
+    "write_labels": LABELER,
+    "write_issues": LABELER,
+    "read_collaborators": MANAGER,
+    "write_samples": MANAGER,
+    "write_labelsets": MANAGER,
+    "write_releases": MANAGER,
+    "delete_issues": MANAGER,
+    "update_dataset": MANAGER,
+    "write_collaborators": ADMIN,
+    "delete_dataset": OWNER,
+}
+
+
+def _rank_on(tx: Tx, dataset: sqlite3.Row, username: str) -> tuple[Optional[int], Optional[str]]:
+    """Return the caller's rank on a dataset (None: invisible) and the role to report."""
+    if username == dataset["owner"]:
+        return OWNER, "admin"
+    ranks: list[tuple[int, Optional[str]]] = []
+    membership = tx.one(
+        "SELECT role FROM memberships WHERE org = ? AND username = ?",
+        (dataset["owner"], username),
+    )
+    if membership is not None:
+        # Organization admins may do everything on the organization's datasets; any other
+        # member may read them (the "plain member" of the matrix).
+        if membership["role"] == "admin":
+            ranks.append((OWNER, "admin"))
+        else:
+            ranks.append((READER, None))
+    collaborator = tx.one(
+        "SELECT role FROM collaborators WHERE dataset_id = ? AND username = ?",
+        (dataset["id"], username),
+    )
+    if collaborator is not None:
+        ranks.append((_COLLABORATOR_RANKS[collaborator["role"]], collaborator["role"]))
+    if ranks:
+        return max(ranks, key=lambda rank_role: rank_role[0])
+    return (READER, None) if dataset["public"] else (None, None)
+
+
+def authorize(ctx: Ctx, dataset: sqlite3.Row, action: str) -> Optional[str]:
+    """Check that the caller may perform ``action`` on ``dataset``; return their role.
+
+    A dataset the caller cannot see answers 404, never 403, so that private datasets do not
+    leak their existence (WIRE.md 11.3).
+    """
+    rank, role = _rank_on(ctx.tx, dataset, ctx.username)
+    if rank is None:
+        raise not_found()
+    if rank < _REQUIRED_RANK[action]:
+        raise forbidden()
+    return role
+
+
+def _can_create_in(ctx: Ctx, owner: str) -> None:
+    """Check that the caller may create datasets owned by ``owner`` (themselves or an org)."""
+    if owner == ctx.username:
+        return
+    account = ctx.tx.one("SELECT * FROM users WHERE username = ?", (owner,))
+    if account is None:
+        raise not_found()
+    membership = ctx.tx.one(
+        "SELECT role FROM memberships WHERE org = ? AND username = ?", (owner, ctx.username)
+    )
+    if not account["is_organization"] or membership is None or membership["role"] != "admin":
+        raise forbidden()
+
+
+# --- lookups ----------------------------------------------------------------------------
+
+
+def _dataset(ctx: Ctx, action: str) -> tuple[sqlite3.Row, Optional[str]]:
+    """Find the dataset named by the route's ``owner``/``name`` and authorize ``action``."""
+    row = ctx.tx.one(
+        "SELECT * FROM datasets WHERE owner = ? AND name = ?",
+        (ctx.params["owner"], ctx.params["name"]),
+    )
+    if row is None:
+        raise not_found()
+    return row, authorize(ctx, row, action)
+
+
+def _dataset_by_id(tx: Tx, dataset_id: int) -> sqlite3.Row:
+    row = tx.one("SELECT * FROM datasets WHERE id = ?", (dataset_id,))
+    if row is None:
+        raise not_found()
+    return row
+
+
+def _sample(ctx: Ctx, sample_uuid: str, action: str) -> tuple[sqlite3.Row, sqlite3.Row]:
+    """Find a sample by uuid and authorize ``action`` on its dataset."""
+    row = _sample_row(ctx.tx, sample_uuid)
+    if row is None:
+        raise not_found()
+    dataset = _dataset_by_id(ctx.tx, row["dataset_id"])
+    authorize(ctx, dataset, action)
+    return row, dataset
+
+
+def _task_type(dataset: sqlite3.Row) -> str:
+    return str(load(dataset["doc"])["task_type"])
+
+
+def _sample_row(tx: Tx, sample_uuid: str) -> Optional[sqlite3.Row]:
+    return tx.one("SELECT * FROM samples WHERE uuid = ?", (sample_uuid,))
+
+
+def _label_row(tx: Tx, sample_uuid: str, labelset: str) -> Optional[sqlite3.Row]:
+    return tx.one(
+        "SELECT * FROM labels WHERE sample_uuid = ? AND labelset = ?", (sample_uuid, labelset)
+    )
+
+
+def _labelset_exists(tx: Tx, dataset_id: int, name: str) -> bool:
+    return (
+        tx.one("SELECT 1 FROM labelsets WHERE dataset_id = ? AND name = ?", (dataset_id, name))
+        is not None
+    )

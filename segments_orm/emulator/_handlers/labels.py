@@ -1,0 +1,155 @@
+"""The label handlers, and the work units label writes record."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from typing import Any
+
+from segments_orm.emulator._handlers._common import (
+    Reply,
+    _label_row,
+    _labelset_exists,
+    _sample,
+    _task_type,
+)
+from segments_orm.emulator._http import (
+    Ctx,
+    Field,
+    as_number,
+    as_object,
+    not_found,
+    one_of,
+    validate,
+)
+from segments_orm.emulator._store import dump, load, now_iso
+from segments_orm.emulator._views import (
+    label_json,
+)
+from segments_orm.enums import LabelStatus
+
+_WRITABLE_STATUSES = [status for status in LabelStatus.values() if status != "UNLABELED"]
+_REVIEW_STATUSES = {"REVIEWED", "REJECTED", "VERIFIED", "REVIEWING_IN_PROGRESS"}
+
+
+def _label_attributes(value: Any) -> dict[str, Any]:
+    attributes = as_object(value)
+    for key in ("annotations", "frames", "sensors"):
+        if key in attributes and not isinstance(attributes[key], list):
+            raise ValueError(f"'{key}' must be a list.")
+    return attributes
+
+
+def _label_spec(*, partial: bool) -> dict[str, Field]:
+    return {
+        "label_status": Field(one_of(_WRITABLE_STATUSES)),
+        "attributes": Field(_label_attributes, required=not partial),
+        "score": Field(as_number, nullable=True),
+        "rating": Field(as_number, nullable=True),
+    }
+
+
+def _label_target(ctx: Ctx, action: str) -> tuple[sqlite3.Row, sqlite3.Row, str]:
+    sample, dataset = _sample(ctx, ctx.params["uuid"], action)
+    labelset = ctx.params["labelset"]
+    if not _labelset_exists(ctx.tx, dataset["id"], labelset):
+        raise not_found()
+    return sample, dataset, labelset
+
+
+def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
+    sample, dataset, labelset = _label_target(ctx, "write_labels")
+    values = validate(ctx.object_body(), _label_spec(partial=not replace))
+    existing = _label_row(ctx.tx, sample["uuid"], labelset)
+    now = now_iso()
+    if existing is None and not replace:
+        raise not_found()
+    if existing is None or replace:
+        doc: dict[str, Any] = {
+            "attributes": None,
+            "score": None,
+            "rating": None,
+            "created_at": now,
+            "created_by": ctx.username,
+            "reviewed_at": None,
+            "reviewed_by": None,
+        }
+        if existing is not None:
+            previous = load(existing["doc"])
+            doc["created_at"] = previous["created_at"]
+            doc["created_by"] = previous["created_by"]
+        status = values.get("label_status", "PRELABELED")
+    else:
+        doc = load(existing["doc"])
+        status = values.get("label_status", existing["label_status"])
+    for key in ("attributes", "score", "rating"):
+        if key in values:
+            doc[key] = values[key]
+    doc["updated_at"] = now
+    doc["updated_by"] = ctx.username
+    if "label_status" in values and status in _REVIEW_STATUSES:
+        doc["reviewed_at"] = now
+        doc["reviewed_by"] = ctx.username
+    ctx.tx.run(
+        "INSERT INTO labels (sample_uuid, labelset, dataset_id, label_status, doc)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (sample_uuid, labelset)"
+        " DO UPDATE SET label_status = excluded.label_status, doc = excluded.doc",
+        (sample["uuid"], labelset, dataset["id"], status, dump(doc)),
+    )
+    _record_workunit(ctx, dataset, sample, status)
+    row = _label_row(ctx.tx, sample["uuid"], labelset)
+    assert row is not None
+    return (201 if replace else 200), label_json(row, _task_type(dataset))
+
+
+def _record_workunit(ctx: Ctx, dataset: sqlite3.Row, sample: sqlite3.Row, status: str) -> None:
+    """Record one workunit per label write, by the writing user (WIRE.md 4 Workunit)."""
+    ctx.tx.insert(
+        "workunits",
+        {
+            "uuid": str(uuid.uuid4()),
+            "dataset_id": dataset["id"],
+            "created_at": now_iso(),
+            "doc": dump(
+                {
+                    "created_by": ctx.username,
+                    "work_type": "reviewing" if status in _REVIEW_STATUSES else "labeling",
+                    "next_label_status": status,
+                    "time": 0,
+                    "inactive_time": 0,
+                    "sample_uuid": sample["uuid"],
+                    "sample_name": sample["name"],
+                    "label_rating": None,
+                }
+            ),
+        },
+    )
+
+
+def get_label(ctx: Ctx) -> Reply:
+    """GET /labels/{uuid}/{labelset}/: 404 when the sample is unlabeled there."""
+    sample, dataset, labelset = _label_target(ctx, "read")
+    row = _label_row(ctx.tx, sample["uuid"], labelset)
+    if row is None:
+        raise not_found()
+    return 200, label_json(row, _task_type(dataset))
+
+
+def put_label(ctx: Ctx) -> Reply:
+    """PUT /labels/{uuid}/{labelset}/: create or replace."""
+    return _write_label(ctx, replace=True)
+
+
+def patch_label(ctx: Ctx) -> Reply:
+    """PATCH /labels/{uuid}/{labelset}/: merge the given fields into the existing label."""
+    return _write_label(ctx, replace=False)
+
+
+def delete_label(ctx: Ctx) -> Reply:
+    """DELETE /labels/{uuid}/{labelset}/."""
+    sample, _, labelset = _label_target(ctx, "write_labels")
+    if not ctx.tx.run(
+        "DELETE FROM labels WHERE sample_uuid = ? AND labelset = ?", (sample["uuid"], labelset)
+    ):
+        raise not_found()
+    return 204, None
