@@ -179,22 +179,42 @@ class Sample(Resource):
             full_name = told
         return self.client._dataset_shell(full_name)
 
-    def _task_info(self) -> tuple[Optional[str], Optional[frozenset[int]]]:
+    def _task_info(self, *, ask: bool = False) -> tuple[Optional[str], Optional[frozenset[int]]]:
         """Return the dataset's task type and category ids, fetching a shell once.
 
         A sample shell that does not know its dataset (``samples.get(uuid, lazy=True)``,
-        the facade's writes by uuid) is not asked, so that such writes cost one request:
-        their attributes are then sent as given (unknown keys kept), unchecked against a
-        task type. Fetch the sample, or go through its dataset, for the strict check.
+        the facade's writes by uuid) is not asked unless ``ask`` (label writes ask, so
+        that every label is checked; a sample shell's own attribute writes do not, to
+        cost one request): its attributes are then sent as given.
         """
         if self.dataset_full_name is None and (self._context or {}).get("dataset") is None:
-            return None, None
+            if not ask or self.uuid is None:
+                return None, None
+            self._read_label(None)
         try:
             dataset = self.dataset.ensure_loaded()
         except ValidationError:
             return None, None
         task_type = str(dataset.task_type) if dataset.task_type else None
         return task_type, dataset.category_ids()
+
+    def _read_label(self, labelset: Optional[str]) -> Optional[dict[str, Any]]:
+        """GET this sample (with its label in ``labelset``); learn its dataset on the way.
+
+        Network: one request.
+
+        Returns:
+            The raw label in ``labelset``, or None when the sample has none there.
+        """
+        query = {"labelset": check_name(labelset, "labelset")} if labelset else None
+        answer = self._request("GET", query=query)
+        if not isinstance(answer, Mapping):
+            raise NetworkError("The API did not answer GET /samples/{uuid}/ with an object")
+        told = answer.get("dataset_full_name")
+        if self.dataset_full_name is None and isinstance(told, str):
+            object.__setattr__(self, "dataset_full_name", told)
+        label = answer.get("label")
+        return dict(label) if isinstance(label, Mapping) else None
 
     @property
     def labels(self) -> LabelManager:
