@@ -339,14 +339,23 @@ class SampleQuerySet(QuerySet[Sample]):
     def delete(self) -> int:
         """Delete every sample of this queryset, 1000 per request.
 
-        Network: the pages of the query, then one request per 1000 samples.
+        Network: the pages of the query, then one request per 1000 samples; when the
+        server reports fewer deletions than asked (an answer lost and replayed), the
+        pages of the dataset, to count what is really gone.
 
         Returns:
-            How many samples the server deleted.
+            How many of the queryset's samples are gone: the server's state after the
+            call, not what the answers this process happened to receive said.
         """
         uuids = [s.uuid for s in self.iterator() if s.uuid]
         manager: SampleManager = self._owner
-        return manager.delete_many(uuids)
+        reported = manager.delete_many(uuids)
+        if reported >= len(uuids):
+            return reported
+        # Fewer than asked: an answer was lost and its replay found the samples gone
+        # already (or someone else deleted some). Count on the server what is left.
+        remaining = {s.uuid for s in manager.all().iterator()}
+        return sum(1 for uuid in uuids if uuid not in remaining)
 
 
 class SampleManager(Manager[Sample]):
