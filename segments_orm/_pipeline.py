@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
 from segments_orm._concurrency import BulkResult, cancellable, run_bulk
@@ -46,6 +46,8 @@ class Outcome:
     REUSED = "reused"  #: a file already uploaded (in this call or the journal) was reused
     FAILED = "failed"  #: the write failed; the error is in ``BulkError.errors``
     NOT_SENT = "not sent"  #: the call was interrupted before this item was sent
+    #: sent when the call was interrupted, answer not received: it may have been written
+    IN_FLIGHT = "in flight"
 
 
 class BulkResults(list[Any], Generic[R]):
@@ -93,7 +95,9 @@ class BulkInterrupted(KeyboardInterrupt):
 
     Attributes:
         results: The `BulkResults` so far: outcome ``"not sent"`` for the items that
-            were not sent, None for their objects.
+            were not sent, ``"in flight"`` for those whose requests were on their way
+            (they may have been written: a re-run with ``on_existing`` or a journal
+            settles them), None for their objects.
     """
 
     def __init__(self, message: str, results: BulkResults[Any]) -> None:
@@ -104,10 +108,13 @@ class BulkInterrupted(KeyboardInterrupt):
 class _InterruptedError(Exception):
     """Internal: run_items was interrupted; carries the items finished so far."""
 
-    def __init__(self, finished: BulkResult[Any], cause: BaseException) -> None:
+    def __init__(
+        self, finished: BulkResult[Any], cause: BaseException, in_flight: set[int]
+    ) -> None:
         super().__init__("interrupted")
         self.finished = finished
         self.cause = cause
+        self.in_flight = in_flight  # started, not finished: maybe written
 
 
 def run_items(
@@ -140,6 +147,7 @@ def run_items(
     """
     stop = threading.Event()
     finished: dict[int, R] = {}
+    started: set[int] = set()
     total = sum(weight(i) for i in items) if weight else len(items)
     done = [0]
     lock = threading.Lock()
@@ -149,6 +157,7 @@ def run_items(
         index, item = pair
         if stop.is_set():
             raise _NotStartedError("stopped before this item started")
+        started.add(index)
         with cancellable(stop):
             result = function(item)
         finished[index] = result
@@ -194,7 +203,7 @@ def run_items(
     if "error" in box:
         stop.set()
         results: list[Optional[R]] = [finished.get(i) for i in range(len(items))]
-        raise _InterruptedError(BulkResult(results, {}), box["error"])
+        raise _InterruptedError(BulkResult(results, {}), box["error"], started - set(finished))
     outcome: BulkResult[R] = box["outcome"]
     errors = {i: e for i, e in outcome.errors.items() if not isinstance(e, _NotStartedError)}
     return BulkResult(outcome.results, errors)
@@ -202,6 +211,14 @@ def run_items(
 
 class _NotStartedError(SegmentsError):
     """Internal: an item that was never started because the run was stopped."""
+
+
+def mark_in_flight(results: BulkResults[Any], indexes: Iterable[int]) -> BulkResults[Any]:
+    """Say ``"in flight"`` for the unfinished items among ``indexes`` (input indexes)."""
+    for index in indexes:
+        if results.outcomes[index] == Outcome.NOT_SENT:
+            results.outcomes[index] = Outcome.IN_FLIGHT
+    return results
 
 
 def interrupted(error: _InterruptedError, results: BulkResults[Any], what: str) -> BaseException:
@@ -212,7 +229,7 @@ def interrupted(error: _InterruptedError, results: BulkResults[Any], what: str) 
     results attached as ``partial_results``.
     """
     cause = error.cause
-    done = sum(1 for said in results.outcomes if said != Outcome.NOT_SENT)
+    done = sum(1 for said in results.outcomes if said not in (Outcome.NOT_SENT, Outcome.IN_FLIGHT))
     if isinstance(cause, KeyboardInterrupt):
         return BulkInterrupted(
             f"Interrupted: {done} of {len(results)} {what} were done (see .results); "

@@ -210,7 +210,10 @@ class AssetManager:
                 upload_one, jobs, client=self._client, description="assets", progress=progress
             )
         except _InterruptedError as stop:
-            raise interrupted(stop, collect(stop.finished), "files") from None
+            for job in stop.in_flight:
+                outcomes[jobs[job]] = Outcome.IN_FLIGHT
+            partial = collect(stop.finished)  # duplicates take their original's outcome
+            raise interrupted(stop, partial, "files") from None
         final = collect(outcome)
         if outcome.errors:
             errors = {jobs[job]: error for job, error in outcome.errors.items()}

@@ -13,6 +13,7 @@ from segments_orm._pipeline import (
     ProgressCallback,
     _InterruptedError,
     interrupted,
+    mark_in_flight,
     run_items,
 )
 from segments_orm._values import check_optional_score, prefixed
@@ -371,7 +372,8 @@ class DatasetLabelManager(Manager[Label]):
         try:
             outcome = run_items(put, jobs, client=client, description="labels", progress=progress)
         except _InterruptedError as stop:
-            raise interrupted(stop, collect(stop.finished), "labels") from None
+            partial = mark_in_flight(collect(stop.finished), stop.in_flight)
+            raise interrupted(stop, partial, "labels") from None
         results = collect(outcome)
         if outcome.errors:
             raise BulkError.from_result(BulkResult(list(results), outcome.errors), "labels")

@@ -17,6 +17,7 @@ from segments_orm._pipeline import (
     _InterruptedError,
     check_on_existing,
     interrupted,
+    mark_in_flight,
     run_items,
 )
 from segments_orm._values import check_json_object, check_priority, prefixed, to_json
@@ -674,7 +675,13 @@ class SampleManager(Manager[Sample]):
                     take(self._run(work, jobs, progress))
         except _InterruptedError as stop:
             take(stop.finished)
-            raise interrupted(stop, BulkResults(results, outcomes), "samples") from None
+            flying = [
+                index
+                for job in stop.in_flight
+                for index in ([jobs[job][1][0]] if jobs[job][0] == "patch" else jobs[job][1])
+            ]
+            partial = mark_in_flight(BulkResults(results, outcomes), flying)
+            raise interrupted(stop, partial, "samples") from None
         final = BulkResults(results, outcomes)
         if errors:
             raise BulkError.from_result(BulkResult(list(final), errors), "samples")
