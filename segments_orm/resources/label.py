@@ -129,6 +129,38 @@ def _kept_because(existing: Optional[Mapping[str, Any]]) -> Optional[str]:
     return f"the label is {status} (a person's work); pass overwrite=True to replace it"
 
 
+# Listing a dataset's label statuses costs one request per 1000 samples; reading each
+# label, one request per item over the workers. Past this many dataset samples per
+# item written, the reads per item are cheaper.
+_LIST_STATUSES_BELOW = 125
+
+
+def _listed_statuses(
+    dataset: Dataset, jobs: list[tuple[dict[str, str], dict[str, Any]]]
+) -> dict[str, Optional[str]]:
+    """Return the label status of each sample of ``dataset`` (None: no label), when cheap.
+
+    Empty when the items name several labelsets or the dataset is much larger than the
+    batch: each item then reads its own label.
+    """
+    labelsets = {params["labelset"] for params, _ in jobs}
+    total = dataset.samples_count
+    if (
+        len(labelsets) != 1
+        or not isinstance(total, int)
+        or total > _LIST_STATUSES_BELOW * len(jobs)
+    ):
+        return {}
+    (labelset,) = labelsets
+    found: dict[str, Optional[str]] = {}
+    for sample in dataset.samples.include_label(labelset).iterator():
+        summary = sample.label
+        status = getattr(summary, "label_status", None) if summary is not None else None
+        if sample.uuid is not None:
+            found[sample.uuid] = None if status is None else str(status)
+    return found
+
+
 def _label_body(
     task_type: Optional[str],
     categories: Optional[frozenset[int]],
@@ -290,12 +322,15 @@ class DatasetLabelManager(Manager[Label]):
     ) -> BulkResults[Label]:
         """Create or replace the label of many samples, concurrently.
 
-        Every label is checked before any request. Then, per sample, a GET of its label
-        and a PUT run on up to the client's ``max_workers`` threads. A label a person
+        Every label is checked before any request. Then the labels' statuses are read
+        (the dataset's samples with their label summaries, one request per 1000 samples;
+        for a dataset much larger than the call, a GET per item), and one PUT per sample
+        runs on up to the client's ``max_workers`` threads. A label a person
         worked on (any status but PRELABELED or UNLABELED) is skipped, unless
         ``overwrite=True``. A PUT is idempotent, so a failed call can simply be run again.
 
-        Network: two requests per item.
+        Network: one request per item, plus the status reads above (and a GET of each
+        label kept, to return it).
 
         Args:
             items: ``(sample, attributes)`` pairs, where ``sample`` is a `Sample` or a
@@ -338,15 +373,22 @@ class DatasetLabelManager(Manager[Label]):
         if problems:
             raise ValidationError.from_errors(problems, "Invalid labels, nothing was sent")
         client = self._client
+        statuses = _listed_statuses(dataset, jobs)
 
         def put(job: tuple[dict[str, str], dict[str, Any]]) -> tuple[str, Label, Optional[str]]:
             params, body = job
             sample = client.samples.get(params["sample_uuid"], lazy=True)
-            existing = sample._read_label(params["labelset"])
+            existing: Optional[dict[str, Any]]
+            if params["sample_uuid"] in statuses:
+                status = statuses[params["sample_uuid"]]
+                existing = None if status is None else {"label_status": status}
+            else:
+                existing = sample._read_label(params["labelset"])
             reason = None if overwrite else _kept_because(existing)
             if reason is not None:
-                assert existing is not None
-                kept = Label._from_wire(client, existing, {"sample": sample})
+                full = sample._read_label(params["labelset"]) or existing
+                assert full is not None
+                kept = Label._from_wire(client, full, {"sample": sample})
                 return Outcome.SKIPPED, kept, reason
             url = client.api_url.endpoint(Label._path, params)
             data = client.transport.request("PUT", url, json_body=body, gzip=True)

@@ -91,15 +91,23 @@ def test_create_keeps_a_persons_label_unless_told(dataset: Any, sent: Any) -> No
     assert sample.labels.create("ground-truth", BBOX).label_status == "PRELABELED"
 
 
-def test_bulk_set_says_created_replaced_or_skipped(dataset: Any, sent: Any) -> None:
+@pytest.mark.parametrize("reads", ["listed", "per item"])
+def test_bulk_set_says_created_replaced_or_skipped(
+    dataset: Any, sent: Any, reads: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if reads == "per item":  # as for a dataset much larger than the call
+        monkeypatch.setattr("segments_orm.resources.label._LIST_STATUSES_BELOW", -1)
     fresh = dataset.samples.create("fresh.jpg", image("fresh.jpg"))
     prelabeled = _labeled(dataset, "pre.jpg", "PRELABELED")
     reviewed = _labeled(dataset, "rev.jpg", "REVIEWED")
     labeled = _labeled(dataset, "lab.jpg", "LABELED")
     empty = {"format_version": "0.1", "annotations": []}
     items = [(fresh, empty), (prelabeled, empty), (reviewed, empty), (labeled.uuid, empty)]
+    counter = sent()
     result = dataset.labels.bulk_set(items)
     assert result.outcomes == ["created", "replaced", "skipped", "skipped"]
+    # Two PUTs, the reads of the two labels kept, and the status reads.
+    assert counter.count == (4 + 1 if reads == "listed" else 4 + 4)
     assert "REVIEWED" in result.reasons[2] and "overwrite=True" in result.reasons[2]
     assert result[2].label_status == "REVIEWED"  # the label kept
     assert labeled.labels.get("ground-truth").label_status == "LABELED"
