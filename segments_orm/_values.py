@@ -45,6 +45,7 @@ from segments_orm.exceptions import ValidationError
 __all__ = [
     "FIELD_CHECKS",
     "INT_RANGE",
+    "UNHANDLED",
     "check_json_object",
     "check_optional_score",
     "check_priority",
@@ -100,14 +101,33 @@ def _refusal(value: Any) -> str:
     )
 
 
+class _FoundProblemError(Exception):
+    """Internal: the quick walk met a problem; walk again, naming every path."""
+
+
+#: What a ``special`` hook of `to_json` returns for a value it does not handle.
+UNHANDLED: Any = object()
+
+
 class _Converter:
-    """One walk over a value: the converted copy, and every problem with its path."""
+    """One walk over a value: the converted copy, and every problem with its path.
 
-    __slots__ = ("problems", "root")
+    The first walk builds no paths (a bulk call walks every item, and nearly all are
+    fine); at its first problem it stops, and a second walk, with paths, lists them all.
+    """
 
-    def __init__(self, root: str) -> None:
+    __slots__ = ("problems", "root", "special", "track")
+
+    def __init__(self, root: str, special: Optional[Callable[[Any], Any]], *, track: bool) -> None:
         self.problems: list[str] = []
         self.root = root  # what a problem of the value as a whole is called
+        self.special = special
+        self.track = track
+
+    def problem(self, path: str, text: str) -> None:
+        if not self.track:
+            raise _FoundProblemError
+        self.problems.append(f"{path or self.root}: {text}")
 
     def convert(self, value: Any, path: str, depth: int = 0) -> Any:
         kind = type(value)
@@ -120,12 +140,12 @@ class _Converter:
             return self._float(value, path)
         if kind is dict or kind is list or kind is tuple or isinstance(value, Mapping):
             if depth >= _MAX_DEPTH:
-                self.problems.append(
-                    f"{path or self.root}: nested more than {_MAX_DEPTH} levels deep"
-                )
+                self.problem(path, f"nested more than {_MAX_DEPTH} levels deep")
                 return None
-            if isinstance(value, Mapping):
+            if kind is dict or (kind is not list and kind is not tuple):
                 return self._mapping(value, path, depth)
+            if not self.track:
+                return [self.convert(item, path, depth + 1) for item in value]
             return [
                 self.convert(item, f"{path}[{index}]", depth + 1)
                 for index, item in enumerate(value)
@@ -134,31 +154,38 @@ class _Converter:
 
     def _int(self, value: int, path: str) -> Any:
         if not INT_RANGE[0] <= value <= INT_RANGE[1]:
-            self.problems.append(
-                f"{path or self.root}: the integer {_shown(value)} does not fit in 64 bits "
-                "(JSON readers would not keep it exactly); pass it as a string"
+            self.problem(
+                path,
+                f"the integer {_shown(value)} does not fit in 64 bits "
+                "(JSON readers would not keep it exactly); pass it as a string",
             )
         return value
 
     def _float(self, value: float, path: str) -> Any:
-        if not math.isfinite(value):
+        if value - value != 0.0:  # NaN or an infinity (a faster test than isfinite)
             word = "NaN" if value != value else "an infinity"
-            self.problems.append(f"{path or self.root}: {word} is not valid JSON")
+            self.problem(path, f"{word} is not valid JSON")
         return value
 
     def _mapping(self, value: Mapping[Any, Any], path: str, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        track = self.track
         for key, item in value.items():
             if type(key) is not str:
                 if not isinstance(key, str):
                     # {1: "a"} would come back as {"1": "a"}: refused, not changed silently.
-                    self.problems.append(
-                        f"{path or self.root}: keys must be strings, got {_shown(key)} "
-                        f"({type(key).__name__}); JSON object keys are text"
+                    self.problem(
+                        path,
+                        f"keys must be strings, got {_shown(key)} ({type(key).__name__}); "
+                        "JSON object keys are text",
                     )
                     continue
                 key = str.__str__(key)  # a str enum or numpy.str_ key: its text
-            out[key] = self.convert(item, _key_path(path, key), depth + 1)
+            kind = type(item)
+            if kind is str or kind is bool or item is None:
+                out[key] = item
+            else:
+                out[key] = self.convert(item, _key_path(path, key) if track else path, depth + 1)
         return out
 
     def _other(self, value: Any, path: str, depth: int) -> Any:
@@ -178,7 +205,11 @@ class _Converter:
             return value.isoformat()
         if isinstance(value, (PurePath, uuid.UUID)):
             return str(value)
-        self.problems.append(f"{path or self.root}: {_refusal(value)}")
+        if self.special is not None:
+            handled = self.special(value)
+            if handled is not UNHANDLED:
+                return self.convert(handled, path, depth + 1)
+        self.problem(path, _refusal(value))
         return None
 
     def _numpy(self, value: Any, path: str, depth: int) -> Any:
@@ -186,18 +217,23 @@ class _Converter:
         dtype = getattr(value, "dtype", None)
         if dtype is not None and callable(tolist):
             if dtype.kind in "OV":  # object or structured: no rule
-                self.problems.append(
-                    f"{path or self.root}: a numpy {dtype} value is not converted; "
-                    "pass plain numbers, lists or dicts"
+                self.problem(
+                    path,
+                    f"a numpy {dtype} value is not converted; pass plain numbers, lists or dicts",
                 )
                 return None
             # A scalar's tolist() is its Python value; an array's, nested lists.
             return self.convert(tolist(), path, depth)
-        self.problems.append(f"{path or self.root}: {_refusal(value)}")
+        self.problem(path, _refusal(value))
         return None
 
 
-def to_json(value: Any, path: str, root: str = "") -> Any:
+def to_json(
+    value: Any,
+    path: str,
+    root: str = "",
+    special: Optional[Callable[[Any], Any]] = None,
+) -> Any:
     """Return ``value`` converted by the value rule, or raise listing every problem.
 
     Args:
@@ -205,6 +241,8 @@ def to_json(value: Any, path: str, root: str = "") -> Any:
         path: Where it is, for messages (``"metadata"``); empty for paths that start
             at the value's own keys (attributes: ``annotations[0].points``).
         root: What to call the value itself when ``path`` is empty.
+        special: Called with a value the rule does not know, before refusing it: returns
+            its JSON-able replacement (converted in turn), or `UNHANDLED`.
 
     Returns:
         A fresh value made only of dict, list, str, int, float, bool and None.
@@ -212,11 +250,13 @@ def to_json(value: Any, path: str, root: str = "") -> Any:
     Raises:
         ValidationError: Some part is refused; ``errors`` has one ``"path: why"`` each.
     """
-    walk = _Converter(root or path or "value")
-    converted = walk.convert(value, path)
-    if walk.problems:
-        raise ValidationError.from_errors(walk.problems, f"Invalid value for {walk.root}")
-    return converted
+    name = root or path or "value"
+    try:
+        return _Converter(name, special, track=False).convert(value, path)
+    except _FoundProblemError:
+        walk = _Converter(name, special, track=True)
+        walk.convert(value, path)
+        raise ValidationError.from_errors(walk.problems, f"Invalid value for {name}") from None
 
 
 def check_json_object(value: Any, path: str) -> dict[str, Any]:

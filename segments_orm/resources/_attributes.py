@@ -8,6 +8,7 @@ writes are validated against the dataset's task type before any request.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Collection
 from typing import Any, Optional
 
@@ -81,22 +82,40 @@ def dump(value: Any) -> Any:
     return types.dump(value)
 
 
+def _special(value: Any) -> Any:
+    """Turn enums into their values; leave models to `_plain`'s second way."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, types.Model):
+        raise _HasModelError
+    return _values.UNHANDLED
+
+
+class _HasModelError(Exception):
+    """Internal: the attributes hold a typed model."""
+
+
 def _plain(value: Any) -> Any:
     """Apply the value rule (`segments_orm._values`) to attributes, typed or raw."""
+    if not isinstance(value, types.Model):
+        try:
+            return _values.to_json(value, "", "attributes", _special)
+        except _HasModelError:
+            pass
     from segments_orm.types._base import to_json as models_to_json
 
-    # Models (and enums inside them) become JSON data first; the value rule then
-    # converts or refuses what is left (numpy, datetimes, NaN, int keys...) with paths.
-    return _values.to_json(models_to_json(value), "", "attributes")
+    # Models (and what they hold) become JSON data first, naming keys given twice; the
+    # value rule then converts or refuses what is left (numpy, datetimes, NaN...).
+    return _values.to_json(models_to_json(value), "", "attributes", _special)
 
 
 def prepare_sample(task_type: Optional[str], value: Any) -> Any:
     """Validate sample attributes for a dataset's task type and return their wire form."""
-    plain = _plain(value)
-    kind = task_type or guess_sample_task_type(plain)
+    data = _plain(value)
+    kind = task_type or guess_sample_task_type(data)
     if kind is None:
-        return plain
-    return types.prepare_sample_attributes(kind, plain)
+        return data
+    return types.prepare_sample_attributes(kind, data, plain=True)
 
 
 def label_keys(task_type: str) -> frozenset[str]:
@@ -118,20 +137,22 @@ def prepare_label(
     A label written without a known task type cannot be checked; every write path of
     segments-orm learns the task type first.
     """
-    plain = _plain(value)
+    data = _plain(value)
     if not task_type:
-        return plain
+        return data
     problems: list[str] = []
-    if isinstance(plain, dict):
+    if isinstance(data, dict):
         known = label_keys(task_type)
         allowed = ", ".join(sorted(known))
         problems = [
             f"{key}: not a key of a {task_type!r} label (it has {allowed})"
-            for key in plain
+            for key in data
             if key not in known
         ]
     try:
-        checked = types.prepare_label_attributes(task_type, plain, categories=categories)
+        checked = types.prepare_label_attributes(
+            task_type, data, categories=categories, plain=True
+        )
     except ValidationError as error:
         problems.extend(error.errors)
         checked = None
