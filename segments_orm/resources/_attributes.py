@@ -150,9 +150,7 @@ def prepare_label(
             if key not in known
         ]
     try:
-        checked = types.prepare_label_attributes(
-            task_type, data, categories=categories, plain=True
-        )
+        checked = types.prepare_label_attributes(task_type, data, categories=categories, plain=True)
     except ValidationError as error:
         problems.extend(error.errors)
         checked = None

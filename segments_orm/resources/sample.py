@@ -713,17 +713,8 @@ class SampleManager(Manager[Sample]):
                 "assigned_reviewer": item.assigned_reviewer,
                 "readme": item.readme or "",
             }
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):
             raise ValidationError(f"expected a dict or a Sample, got {type(item).__name__}")
-        known = {
-            "name",
-            "attributes",
-            "metadata",
-            "priority",
-            "assigned_labeler",
-            "assigned_reviewer",
-            "readme",
-        }
         if "name" not in item or "attributes" not in item:
             missing = [k for k in ("name", "attributes") if k not in item]
             raise ValidationError(
@@ -738,7 +729,9 @@ class SampleManager(Manager[Sample]):
             item.get("assigned_labeler"),
             item.get("assigned_reviewer"),
             item.get("readme", ""),
-            extra={k: v for k, v in item.items() if k not in known},
+            extra=None
+            if item.keys() <= _BULK_KEYS
+            else {k: v for k, v in item.items() if k not in _BULK_KEYS},
         )
         given = frozenset(k for k, v in item.items() if v is not None and k in body)
         return body, given
@@ -784,6 +777,20 @@ class SampleManager(Manager[Sample]):
             if isinstance(answer, dict) and isinstance(answer.get("deleted_count"), int):
                 deleted += answer["deleted_count"]
         return deleted
+
+
+# The keys of a bulk item that are arguments of create(); others are sent as given.
+_BULK_KEYS = frozenset(
+    {
+        "name",
+        "attributes",
+        "metadata",
+        "priority",
+        "assigned_labeler",
+        "assigned_reviewer",
+        "readme",
+    }
+)
 
 
 def _same(sample: Sample, body: Mapping[str, Any], given: frozenset[str]) -> bool:
