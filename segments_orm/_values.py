@@ -316,6 +316,7 @@ def prefixed(error: ValidationError, prefix: str) -> list[str]:
 #: The write check of every field that carries a user's value, by resource and field:
 #: what a table of fields adopts as its ``check=``. Each takes the value and its path.
 FIELD_CHECKS: dict[tuple[str, str], Callable[[Any, str], Any]] = {
+    ("Dataset", "metadata"): check_json_object,
     ("Sample", "metadata"): check_json_object,
     ("Sample", "priority"): check_priority,
     ("Label", "score"): check_optional_score,

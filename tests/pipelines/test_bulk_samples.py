@@ -267,3 +267,14 @@ def test_delete_counts_what_is_gone_when_half_the_answers_are_lost(
     assert segments_emulator.emulator.stats.faults.get("drop_after_commit", 0) >= 1
     assert deleted == 1500
     assert [s.name for s in dataset.samples.all()] == ["keep.png"]
+
+
+def test_dataset_metadata_follows_the_rule_too(client: so.Client, sent: Any) -> None:
+    counter = sent()
+    with pytest.raises(so.ValidationError, match="metadata.v: NaN"):
+        client.datasets.create("d", task_type="bboxes", metadata={"v": np.float64("nan")})
+    assert counter.count == 0
+    dataset = client.datasets.create("d", task_type="bboxes", metadata={"v": np.int64(1)})
+    dataset.metadata["when"] = dt.date(2024, 1, 2)
+    dataset.save()
+    assert client.datasets.get("demo/d").metadata == {"v": 1, "when": "2024-01-02"}
