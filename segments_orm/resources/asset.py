@@ -217,7 +217,7 @@ class AssetManager:
         final = collect(outcome)
         if outcome.errors:
             errors = {jobs[job]: error for job, error in outcome.errors.items()}
-            raise BulkError.from_result(BulkResult(list(final), errors), "files")
+            raise BulkError.from_result(BulkResult(final, errors), "files")
         return final
 
 

@@ -418,7 +418,7 @@ class DatasetLabelManager(Manager[Label]):
             raise interrupted(stop, partial, "labels") from None
         results = collect(outcome)
         if outcome.errors:
-            raise BulkError.from_result(BulkResult(list(results), outcome.errors), "labels")
+            raise BulkError.from_result(BulkResult(results, outcome.errors), "labels")
         return results
 
     def _job(

@@ -684,7 +684,7 @@ class SampleManager(Manager[Sample]):
             raise interrupted(stop, partial, "samples") from None
         final = BulkResults(results, outcomes)
         if errors:
-            raise BulkError.from_result(BulkResult(list(final), errors), "samples")
+            raise BulkError.from_result(BulkResult(final, errors), "samples")
         return final
 
     def _run(

@@ -278,3 +278,23 @@ def test_dataset_metadata_follows_the_rule_too(client: so.Client, sent: Any) -> 
     dataset.metadata["when"] = dt.date(2024, 1, 2)
     dataset.save()
     assert client.datasets.get("demo/d").metadata == {"v": 1, "when": "2024-01-02"}
+
+
+def test_a_failure_on_the_server_is_reported_per_item(
+    segments_emulator: Any, dataset: so.Dataset
+) -> None:
+    dataset.ensure_loaded()
+    segments_emulator.emulator.faults = Faults(
+        error_rates={500: 0.5}, seed=5, routes=["/datasets/*/samples_bulk/"]
+    )
+    with pytest.raises(so.BulkError) as caught:
+        dataset.samples.bulk_create(_items([f"{i}.jpg" for i in range(40)]), batch_size=5)
+    segments_emulator.emulator.faults = None
+    results = caught.value.results
+    assert isinstance(results, so.BulkResults)
+    failed = {i for i, said in enumerate(results.outcomes) if said == "failed"}
+    assert failed == set(caught.value.errors)
+    assert 0 < len(failed) < 40
+    created = {s.name for s in dataset.samples.all()}
+    assert created == {s.name for s in results if s is not None}
+    assert all(results[i] is None for i in failed)
