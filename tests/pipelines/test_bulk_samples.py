@@ -298,3 +298,105 @@ def test_a_failure_on_the_server_is_reported_per_item(
     created = {s.name for s in dataset.samples.all()}
     assert created == {s.name for s in results if s is not None}
     assert all(results[i] is None for i in failed)
+
+
+def _label_with(value: Any) -> dict[str, Any]:
+    box = {"id": 1, "category_id": 1, "type": "bbox", "points": [[1, 2], [3, 4]]}
+    return {"format_version": "0.1", "annotations": [{**box, "attributes": {"v": value}}]}
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(value=_values, path=st.sampled_from(("create", "save", "bulk")), position=st.integers(0, 2))
+def test_every_value_in_label_attributes_round_trips_or_is_refused(
+    dataset: so.Dataset, sent: Any, value: Any, path: str, position: int
+) -> None:
+    try:
+        expected: Any = _expected(value)
+        refused = False
+    except ValueError:
+        refused = True
+    dataset.ensure_loaded()
+    names = [f"l{next(_NAMES)}.jpg" for _ in range(3)]
+    samples = dataset.samples.bulk_create([{"name": n, "attributes": image(n)} for n in names])
+    target = samples[position]
+    label = target.labels.create("ground-truth", _label_with(0)) if path == "save" else None
+    counter = sent()
+    try:
+        if path == "create":
+            target.labels.create("ground-truth", _label_with(value))
+        elif path == "save":
+            assert label is not None
+            label.attributes = _label_with(value)
+            label.save()
+        else:
+            pairs = [(s, _label_with(0)) for s in samples]
+            pairs[position] = (target, _label_with(value))
+            dataset.labels.bulk_set(pairs)
+    except so.ValidationError as error:
+        assert refused, (value, error)
+        assert counter.count == 0
+        prefix = (f"[{position}]." if path == "bulk" else "") + "annotations[0].attributes"
+        assert all(e.startswith(prefix) for e in error.errors), error.errors
+        return
+    assert not refused, value
+    stored = so.types.dump(target.labels.get("ground-truth").attributes)
+    assert stored["annotations"][0]["attributes"] == {"v": expected}
+
+
+_numbers = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.just(10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(width=32).map(np.float32),
+    st.integers(-(2**31), 2**31).map(np.int64),
+    st.booleans(),
+    st.text(max_size=3),
+    st.none(),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(number=_numbers, field=st.sampled_from(("priority", "score")))
+def test_priorities_and_scores_round_trip_or_are_refused(
+    dataset: so.Dataset, sent: Any, number: Any, field: str
+) -> None:
+    plain = number.item() if isinstance(number, np.generic) else number
+    refused = (
+        isinstance(plain, bool)
+        or not isinstance(plain, (int, float))
+        or (isinstance(plain, float) and not math.isfinite(plain))
+        or (isinstance(plain, int) and abs(plain) > 1.7e308)
+    )
+    if field == "score" and number is None:
+        refused = False  # no score: allowed, nothing sent for it
+    name = f"n{next(_NAMES)}.jpg"
+    dataset.ensure_loaded()
+    sample = dataset.samples.create(name, image(name)) if field == "score" else None
+    counter = sent()
+    try:
+        if field == "priority":
+            made = dataset.samples.bulk_create(
+                [{"name": name, "attributes": image(name), "priority": number}]
+            )[0]
+        else:
+            assert sample is not None
+            sample.labels.create("ground-truth", _label_with(0), score=number)
+    except so.ValidationError as error:
+        assert refused, (number, error)
+        assert counter.count == 0
+        assert error.errors[0].startswith(("[0].priority" if field == "priority" else "score"))
+        return
+    assert not refused, number
+    if field == "priority":
+        assert dataset.samples.get(made.uuid).priority == plain
+    else:
+        assert sample is not None
+        assert sample.labels.get("ground-truth").score == plain
