@@ -6,6 +6,7 @@
 """
 
 from segments_orm._concurrency import BulkError, BulkResult
+from segments_orm._pipeline import BulkInterrupted, BulkResults, Outcome
 from segments_orm._transport import RetryPolicy
 from segments_orm._version import __version__
 from segments_orm.client import Client
@@ -25,6 +26,7 @@ from segments_orm.exceptions import (
     AuthorizationError,
     BadRequestError,
     CollaboratorError,
+    LabelProtectedError,
     MissingContextError,
     MissingDependencyError,
     MultipleObjectsReturned,
@@ -62,7 +64,9 @@ __all__ = [
     "AuthorizationError",
     "BadRequestError",
     "BulkError",
+    "BulkInterrupted",
     "BulkResult",
+    "BulkResults",
     "Category",
     "Client",
     "Collaborator",
@@ -71,6 +75,7 @@ __all__ = [
     "Issue",
     "IssueStatus",
     "Label",
+    "LabelProtectedError",
     "LabelStatus",
     "LabelSummary",
     "Labelset",
@@ -79,6 +84,7 @@ __all__ = [
     "MultipleObjectsReturned",
     "NetworkError",
     "NotFoundError",
+    "Outcome",
     "Owner",
     "QuerySet",
     "Release",

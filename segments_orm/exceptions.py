@@ -23,6 +23,7 @@ __all__ = [
     "CollaboratorError",
     "InvalidIdentifierError",
     "InvalidModelError",
+    "LabelProtectedError",
     "MissingContextError",
     "MissingDependencyError",
     "MultipleObjectsReturned",
@@ -190,6 +191,25 @@ class MissingDependencyError(SegmentsError, ImportError):
 
 class MultipleObjectsReturned(SegmentsError):  # noqa: N818 - Django's name, kept on purpose
     """``get()`` matched more than one object."""
+
+
+class LabelProtectedError(SegmentsError):
+    """A label write would replace a person's label; nothing was sent.
+
+    A label whose status is anything but PRELABELED (or UNLABELED) is human work; it is
+    replaced only with ``overwrite=True``.
+
+    Attributes:
+        sample_uuid: The sample.
+        labelset: The labelset.
+        label_status: The status of the label that was kept.
+    """
+
+    def __init__(self, message: str, *, sample_uuid: str, labelset: str, label_status: str):
+        super().__init__(message)
+        self.sample_uuid = sample_uuid
+        self.labelset = labelset
+        self.label_status = label_status
 
 
 def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Optional[float]:

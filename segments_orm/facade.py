@@ -42,7 +42,7 @@ from segments_orm.resource_api import (
 )
 from segments_orm.resources import Dataset as _OrmDataset
 from segments_orm.resources import Issue as _OrmIssue
-from segments_orm.resources._checks import check_int
+from segments_orm.resources._checks import check_choice, check_int
 from segments_orm.resources.sample import BULK_DELETE_LIMIT
 
 __all__ = ["DeleteSamplesResponse", "SegmentsClient", "UNSET"]  # noqa: RUF022
@@ -546,14 +546,26 @@ class SegmentsClient(Client):
     ) -> Label:
         """Create or replace a label: ``sample.labels.create(labelset, attributes, ...)``.
 
+        The attributes are checked against the sample's dataset (its task type is looked
+        up), as the platform does. Unlike the platform, a PRELABELED write (the default)
+        never replaces a label a person worked on: it raises `LabelProtectedError`. A
+        write with any other status (LABELED, REVIEWED, ...) says the caller means it,
+        and replaces the label as the platform does.
+
         ``enable_compression`` is accepted for compatibility; the body is always gzipped.
 
-        Network: one request.
+        Network: two requests (a GET of the sample with its label, then the PUT), plus one
+        to load the dataset the first time.
         """
+        status = check_choice(label_status, LabelStatus, "label_status")
         return _as(
             Label,
             self.samples.get(sample_uuid, lazy=True).labels.create(
-                labelset, attributes, label_status=label_status, score=score
+                labelset,
+                attributes,
+                label_status=status,
+                score=score,
+                overwrite=status != LabelStatus.PRELABELED.value,
             ),
         )
 
@@ -568,9 +580,13 @@ class SegmentsClient(Client):
     ) -> Label:
         """Change a label: ``sample.labels.get(labelset, lazy=True).update(...)``.
 
+        New attributes are checked against the sample's dataset (its task type is looked
+        up first, one more request).
+
         ``enable_compression`` is accepted for compatibility; the body is always gzipped.
 
-        Network: one request (with nothing to change, a GET of the label).
+        Network: one request, two with attributes (with nothing to change, a GET of the
+        label).
         """
         labels = self.samples.get(sample_uuid, lazy=True).labels
         fields = _given(attributes=attributes, label_status=label_status, score=score)

@@ -8,10 +8,12 @@ writes are validated against the dataset's task type before any request.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Collection
 from typing import Any, Optional
 
-from segments_orm import types
+from segments_orm import _values, types
+from segments_orm.exceptions import ValidationError
 
 __all__ = [
     "dump",
@@ -80,21 +82,83 @@ def dump(value: Any) -> Any:
     return types.dump(value)
 
 
+def _special(value: Any) -> Any:
+    """Turn enums into their values; leave models to `_plain`'s second way."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, types.Model):
+        raise _HasModelError
+    return _values.UNHANDLED
+
+
+class _HasModelError(Exception):
+    """Internal: the attributes hold a typed model."""
+
+
+def _plain(value: Any) -> Any:
+    """Apply the value rule (`segments_orm._values`) to attributes, typed or raw."""
+    if not isinstance(value, types.Model):
+        try:
+            return _values.to_json(value, "", "attributes", _special)
+        except _HasModelError:
+            pass
+    from segments_orm.types._base import to_json as models_to_json
+
+    # Models (and what they hold) become JSON data first, naming keys given twice; the
+    # value rule then converts or refuses what is left (numpy, datetimes, NaN...).
+    return _values.to_json(models_to_json(value), "", "attributes", _special)
+
+
 def prepare_sample(task_type: Optional[str], value: Any) -> Any:
     """Validate sample attributes for a dataset's task type and return their wire form."""
-    kind = task_type or guess_sample_task_type(types.dump(value))
+    data = _plain(value)
+    kind = task_type or guess_sample_task_type(data)
     if kind is None:
-        return types.dump(value)
-    return types.prepare_sample_attributes(kind, value)
+        return data
+    return types.prepare_sample_attributes(kind, data, plain=True)
+
+
+def label_keys(task_type: str) -> frozenset[str]:
+    """Return the top-level keys a label of ``task_type`` may have."""
+    from segments_orm.types._api import task_models
+    from segments_orm.types._base import plan_for
+
+    return frozenset(plan_for(task_models(task_type).label).by_wire)
 
 
 def prepare_label(
     task_type: Optional[str], value: Any, categories: Optional[Collection[int]] = None
 ) -> Any:
-    """Validate label attributes for a dataset's task type and return their wire form."""
+    """Validate label attributes for a dataset's task type and return their wire form.
+
+    Strict for writes: besides the model's own checks (required keys, shapes, category
+    ids), a top-level key the task type's label does not have is refused, since the
+    platform refuses it too. Keys inside annotations are kept (tracking ids, links).
+    A label written without a known task type cannot be checked; every write path of
+    segments-orm learns the task type first.
+    """
+    data = _plain(value)
     if not task_type:
-        return types.dump(value)
-    return types.prepare_label_attributes(task_type, value, categories=categories)
+        return data
+    problems: list[str] = []
+    if isinstance(data, dict):
+        known = label_keys(task_type)
+        allowed = ", ".join(sorted(known))
+        problems = [
+            f"{key}: not a key of a {task_type!r} label (it has {allowed})"
+            for key in data
+            if key not in known
+        ]
+    try:
+        checked = types.prepare_label_attributes(task_type, data, categories=categories, plain=True)
+    except ValidationError as error:
+        problems.extend(error.errors)
+        checked = None
+    if problems:
+        raise ValidationError.from_errors(
+            problems, f"Invalid label attributes for a {task_type!r} dataset"
+        )
+    return checked
 
 
 def prepare_task_attributes(value: Any) -> Any:

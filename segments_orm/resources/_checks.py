@@ -43,7 +43,7 @@ def check_name(value: Any, argument: str) -> str:
         raise ValidationError(f"{argument}: must not be empty")
     if len(value) > _MAX_NAME:
         raise ValidationError(f"{argument}: too long ({len(value)} characters; at most 1024)")
-    if any(not c.isprintable() for c in value):
+    if not value.isprintable():
         raise ValidationError(f"{argument}: contains control characters: {_shown(value)}")
     return value
 

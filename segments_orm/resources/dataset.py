@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 import attrs
 
 from segments_orm._urls import split_dataset_identifier
+from segments_orm._values import check_json_object
 from segments_orm.base import Manager, Resource, field, lookup, mutable_field, resource
 from segments_orm.enums import Category, TaskType
 from segments_orm.exceptions import NotFoundError, ValidationError
@@ -131,6 +132,8 @@ class Dataset(Resource):
             return check_category(value, "category")
         if public == "task_type" and value is not None:
             return check_choice(value, TaskType, "task_type")
+        if public == "metadata" and value is not None:
+            return check_json_object(value, "metadata")
         return super()._dump_field(public, value)
 
     def _repr_html_(self) -> str:
@@ -430,7 +433,7 @@ class DatasetManager(Manager[Dataset]):
         # A legacy key the platform's client always sends (WIRE.md 3.1, 15.20).
         body["data_type"] = "IMAGE"
         if metadata is not None:
-            body["metadata"] = check_mapping(metadata, "metadata")
+            body["metadata"] = check_json_object(metadata, "metadata")
         if region_of_interest is not None:
             body["region_of_interest"] = check_mapping(region_of_interest, "region_of_interest")
         optional_flags = {

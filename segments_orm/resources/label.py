@@ -6,12 +6,26 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
-from segments_orm._concurrency import BulkError, ProgressOption, run_bulk
+from segments_orm._concurrency import BulkError, BulkResult, ProgressOption
+from segments_orm._pipeline import (
+    BulkResults,
+    Outcome,
+    _InterruptedError,
+    interrupted,
+    mark_in_flight,
+    run_items,
+)
+from segments_orm._values import check_optional_score, prefixed
 from segments_orm.base import Manager, Resource, field, mutable_field, resource
 from segments_orm.enums import LabelStatus, TaskType
-from segments_orm.exceptions import NotFoundError, SegmentsError, ValidationError
+from segments_orm.exceptions import (
+    LabelProtectedError,
+    NotFoundError,
+    SegmentsError,
+    ValidationError,
+)
 from segments_orm.resources import _attributes
-from segments_orm.resources._checks import check_choice, check_name, check_number
+from segments_orm.resources._checks import check_choice, check_name
 from segments_orm.resources._label_errors import LabelsetCheck
 
 if TYPE_CHECKING:
@@ -73,13 +87,16 @@ class Label(Resource):
         if public == "label_status":
             return check_choice(value, LabelStatus, "label_status")
         if public == "score":
-            return None if value is None else check_number(value, "score")
+            return check_optional_score(value, "score")
         return super()._dump_field(public, value)
 
     def _task_info(self) -> tuple[Optional[str], Optional[frozenset[int]]]:
+        # Every label write is checked: a shell of a sample asks which dataset it is in.
         sample = (self._context or {}).get("sample")
+        if sample is None and self.sample_uuid is not None:
+            sample = self.client.samples.get(self.sample_uuid, lazy=True)
         if sample is not None:
-            task_type, categories = sample._task_info()
+            task_type, categories = sample._task_info(ask=True)
             if task_type:
                 return task_type, categories
         return (str(self.label_type) if self.label_type else None), None
@@ -102,6 +119,78 @@ class Label(Resource):
             score=self.score,
         )
         self._adopt(created)
+
+
+#: The statuses of labels no person has worked on: a write may replace them.
+REPLACEABLE = frozenset({LabelStatus.PRELABELED.value, LabelStatus.UNLABELED.value})
+
+
+def _kept_because(existing: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """Say why an existing label must not be replaced, or None when it may be."""
+    if existing is None:
+        return None
+    status = existing.get("label_status")
+    if status is None or str(status) in REPLACEABLE:
+        return None
+    return f"the label is {status} (a person's work); pass overwrite=True to replace it"
+
+
+# Listing a dataset's label statuses costs one request per 1000 samples; reading each
+# label, one request per item over the workers. Past this many dataset samples per
+# item written, the reads per item are cheaper.
+_LIST_STATUSES_BELOW = 125
+
+
+def _listed_statuses(
+    dataset: Dataset, jobs: list[tuple[dict[str, str], dict[str, Any]]]
+) -> dict[str, Optional[str]]:
+    """Return the label status of each sample of ``dataset`` (None: no label), when cheap.
+
+    Empty when the items name several labelsets or the dataset is much larger than the
+    batch: each item then reads its own label.
+    """
+    labelsets = {params["labelset"] for params, _ in jobs}
+    total = dataset.samples_count
+    if (
+        len(labelsets) != 1
+        or not isinstance(total, int)
+        or total > _LIST_STATUSES_BELOW * len(jobs)
+    ):
+        return {}
+    (labelset,) = labelsets
+    found: dict[str, Optional[str]] = {}
+    for sample in dataset.samples.include_label(labelset).iterator():
+        summary = sample.label
+        status = getattr(summary, "label_status", None) if summary is not None else None
+        if sample.uuid is not None:
+            found[sample.uuid] = None if status is None else str(status)
+    return found
+
+
+def _label_body(
+    task_type: Optional[str],
+    categories: Optional[frozenset[int]],
+    attributes: Any,
+    label_status: Any,
+    score: Any,
+) -> dict[str, Any]:
+    """Check and convert one label write; every problem is listed with its path."""
+    problems: list[str] = []
+    body: dict[str, Any] = {}
+    for key, check in (
+        ("label_status", lambda: check_choice(label_status, LabelStatus, "label_status")),
+        ("attributes", lambda: _attributes.prepare_label(task_type, attributes, categories)),
+        ("score", lambda: check_optional_score(score, "score")),
+    ):
+        try:
+            body[key] = check()
+        except ValidationError as error:
+            problems.extend(error.errors)
+    if problems:
+        raise ValidationError.from_errors(problems, "Invalid label")
+    if body["score"] is None:
+        del body["score"]
+    return body
 
 
 class LabelManager(Manager[Label]):
@@ -151,31 +240,55 @@ class LabelManager(Manager[Label]):
         attributes: Any,
         label_status: Union[LabelStatus, str] = LabelStatus.PRELABELED,
         score: Optional[float] = None,
+        *,
+        overwrite: bool = False,
     ) -> Label:
-        """Create or replace this sample's label in ``labelset`` (a PUT: safe to repeat).
+        """Create this sample's label in ``labelset``, or replace one nobody worked on.
 
-        Network: one request (plus one to learn the dataset's task type when the sample
-        was fetched on its own and its dataset is not loaded yet).
+        A label a person worked on (any status but PRELABELED or UNLABELED) is kept
+        unless ``overwrite=True``: re-running a prelabel step never erases human work.
+
+        Network: two requests: a GET of the sample with its label (its status, and the
+        dataset's task type the attributes are checked against), then the PUT; plus one
+        to load the dataset the first time.
 
         Args:
             labelset: The labelset, for example ``"ground-truth"``.
             attributes: The annotations (a dict or a typed model), checked against the
-                dataset's task type and categories.
+                dataset's task type and categories: required keys, shapes, no unknown
+                top-level keys.
             label_status: The label's status.
             score: A model's confidence, for prelabels.
+            overwrite: Replace the label whatever its status.
 
         Raises:
             ValidationError: The attributes or another argument are invalid.
+            LabelProtectedError: The sample has a person's label there; nothing was sent.
+            NotFoundError: There is no such sample.
         """
         params = self._params_for(labelset)
-        sample = self._sample()
-        task_type, categories = sample._task_info() if sample is not None else (None, None)
-        body: dict[str, Any] = {
-            "label_status": check_choice(label_status, LabelStatus, "label_status"),
-            "attributes": _attributes.prepare_label(task_type, attributes, categories),
-        }
-        if score is not None:
-            body["score"] = check_number(score, "score")
+        check_choice(label_status, LabelStatus, "label_status")
+        sample = self._sample() or self._client.samples.get(self._params["sample_uuid"], lazy=True)
+        knows_dataset = sample.dataset_full_name is not None or bool(
+            (sample._context or {}).get("dataset")
+        )
+        body: Optional[dict[str, Any]] = None
+        if knows_dataset:  # checked before any request
+            body = _label_body(*sample._task_info(), attributes, label_status, score)
+        # The GET tells the label's status (and, for a shell, its dataset); with
+        # overwrite=True and a known dataset nothing needs it.
+        existing = None if overwrite and knows_dataset else sample._read_label(labelset)
+        if body is None:
+            body = _label_body(*sample._task_info(ask=True), attributes, label_status, score)
+        reason = None if overwrite else _kept_because(existing)
+        if reason is not None:
+            uuid = self._params["sample_uuid"]
+            raise LabelProtectedError(
+                f"Kept the label of sample {uuid} in {labelset!r}: {reason}",
+                sample_uuid=uuid,
+                labelset=labelset,
+                label_status=str((existing or {}).get("label_status")),
+            )
         try:
             data = self._request("PUT", Label._path, params=params, json_body=body, gzip=True)
         except NotFoundError as error:
@@ -213,15 +326,20 @@ class DatasetLabelManager(Manager[Label]):
         label_status: Union[LabelStatus, str] = LabelStatus.PRELABELED,
         score: Optional[float] = None,
         *,
+        overwrite: bool = False,
         progress: ProgressOption = None,
-    ) -> list[Label]:
+    ) -> BulkResults[Label]:
         """Create or replace the label of many samples, concurrently.
 
-        Every label is checked before any request; then one PUT per sample runs on up to
-        the client's ``max_workers`` threads. A PUT is idempotent, so a failed call can
-        simply be run again.
+        Every label is checked before any request. Then the labels' statuses are read
+        (the dataset's samples with their label summaries, one request per 1000 samples;
+        for a dataset much larger than the call, a GET per item), and one PUT per sample
+        runs on up to the client's ``max_workers`` threads. A label a person
+        worked on (any status but PRELABELED or UNLABELED) is skipped, unless
+        ``overwrite=True``. A PUT is idempotent, so a failed call can simply be run again.
 
-        Network: one request per item.
+        Network: one request per item, plus the status reads above (and a GET of each
+        label kept, to return it).
 
         Args:
             items: ``(sample, attributes)`` pairs, where ``sample`` is a `Sample` or a
@@ -230,16 +348,21 @@ class DatasetLabelManager(Manager[Label]):
             labelset: The labelset, unless an item names its own.
             label_status: The status, unless an item gives its own.
             score: The score, unless an item gives its own.
+            overwrite: Replace labels whatever their status.
             progress: Show a progress bar (default: in Jupyter or on a terminal, when
                 tqdm is installed), or a callable ``progress(done, total)``.
 
         Returns:
-            The labels, in input order.
+            A `BulkResults`: per item the label written (or, when skipped, the label
+            kept), and ``outcomes`` ``"created"``, ``"replaced"`` or ``"skipped"``
+            (``reasons`` says why).
 
         Raises:
-            ValidationError: Some item is invalid (all problems listed); nothing was sent.
-            BulkError: Some writes failed; ``.results`` has the labels written (None for
-                the failures) and ``.errors`` the error of each failed item.
+            ValidationError: Some item is invalid (all problems listed, by input index);
+                nothing was sent.
+            BulkError: Some writes failed; ``.results`` has the `BulkResults` of the
+                others and ``.errors`` the error of each failed item.
+            BulkInterrupted: Ctrl-C: nothing more was sent; ``.results`` has what was done.
         """
         dataset: Dataset = (self._context or {})["dataset"].ensure_loaded()
         task_type = str(dataset.task_type) if dataset.task_type else None
@@ -255,32 +378,61 @@ class DatasetLabelManager(Manager[Label]):
             try:
                 jobs.append(self._job(item, labelset, label_status, score, task_type, categories))
             except ValidationError as error:
-                problems.extend(f"[{index}].{e}" for e in error.errors)
+                problems.extend(prefixed(error, f"[{index}]."))
         if problems:
             raise ValidationError.from_errors(problems, "Invalid labels, nothing was sent")
         client = self._client
         labelsets = LabelsetCheck(dataset)
+        statuses = _listed_statuses(dataset, jobs)
 
-        def put(job: tuple[dict[str, str], dict[str, Any]]) -> Label:
+        def put(job: tuple[dict[str, str], dict[str, Any]]) -> tuple[str, Label, Optional[str]]:
             params, body = job
+            sample = client.samples.get(params["sample_uuid"], lazy=True)
+            existing: Optional[dict[str, Any]]
+            if params["sample_uuid"] in statuses:
+                status = statuses[params["sample_uuid"]]
+                existing = None if status is None else {"label_status": status}
+            else:
+                existing = sample._read_label(params["labelset"])
+            reason = None if overwrite else _kept_because(existing)
+            if reason is not None:
+                full = sample._read_label(params["labelset"]) or existing
+                assert full is not None
+                kept = Label._from_wire(client, full, {"sample": sample})
+                return Outcome.SKIPPED, kept, reason
             url = client.api_url.endpoint(Label._path, params)
             try:
                 data = client.transport.request("PUT", url, json_body=body, gzip=True)
             except NotFoundError as error:
                 raise labelsets.explain(error, params["labelset"]) from error
-            return Label._from_wire(client, data)
+            said = Outcome.CREATED if existing is None else Outcome.REPLACED
+            return said, Label._from_wire(client, data), None
 
-        outcome = run_bulk(
-            put,
-            jobs,
-            max_workers=client.max_workers,
-            description="labels",
-            progress=progress,
-            transport=client.transport,
-        )
+        def collect(outcome: BulkResult[tuple[str, Label, Optional[str]]]) -> BulkResults[Label]:
+            labels: list[Optional[Label]] = []
+            outcomes: list[str] = []
+            reasons: dict[int, str] = {}
+            for index, done in enumerate(outcome.results):
+                if done is None:
+                    labels.append(None)
+                    outcomes.append(Outcome.FAILED if index in outcome.errors else Outcome.NOT_SENT)
+                    continue
+                said, label, reason = done
+                labels.append(label)
+                outcomes.append(said)
+                if reason is not None:
+                    reasons[index] = reason
+            return BulkResults(labels, outcomes, reasons)
+
+        try:
+            outcome = run_items(put, jobs, client=client, description="labels", progress=progress)
+        except _InterruptedError as stop:
+            partial = mark_in_flight(collect(stop.finished), stop.in_flight)
+            raise interrupted(stop, partial, "labels") from None
+        results = collect(outcome)
         if outcome.errors:
-            raise BulkError.from_result(outcome, "labels")
-        return [label for label in outcome.results if label is not None]
+            raise BulkError.from_result(BulkResult(results, outcome.errors), "labels")
+        return results
 
     def _job(
         self,
@@ -302,12 +454,7 @@ class DatasetLabelManager(Manager[Label]):
         else:
             raise ValidationError("expected a (sample, attributes) pair or a dict")
         uuid = getattr(target, "uuid", target)
-        body: dict[str, Any] = {
-            "label_status": check_choice(label_status, LabelStatus, "label_status"),
-            "attributes": _attributes.prepare_label(task_type, attributes, categories),
-        }
-        if score is not None:
-            body["score"] = check_number(score, "score")
+        body = _label_body(task_type, categories, attributes, label_status, score)
         params = {
             "sample_uuid": check_name(uuid, "sample"),
             "labelset": check_name(labelset, "labelset"),

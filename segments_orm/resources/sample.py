@@ -9,8 +9,18 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 import attrs
 
-from segments_orm._concurrency import BulkError, BulkResult, ProgressOption, run_bulk
+from segments_orm._concurrency import BulkError, BulkResult, ProgressOption
 from segments_orm._converter import structure
+from segments_orm._pipeline import (
+    BulkResults,
+    Outcome,
+    _InterruptedError,
+    check_on_existing,
+    interrupted,
+    mark_in_flight,
+    run_items,
+)
+from segments_orm._values import check_json_object, check_priority, prefixed, to_json
 from segments_orm.base import (
     Manager,
     Resource,
@@ -21,7 +31,12 @@ from segments_orm.base import (
     resource,
 )
 from segments_orm.enums import LabelStatus
-from segments_orm.exceptions import NetworkError, SegmentsError, ValidationError
+from segments_orm.exceptions import (
+    AlreadyExistsError,
+    NetworkError,
+    SegmentsError,
+    ValidationError,
+)
 from segments_orm.query import (
     FilterSchema,
     Lookup,
@@ -34,9 +49,7 @@ from segments_orm.query import (
 from segments_orm.resources import _attributes
 from segments_orm.resources._checks import (
     check_int,
-    check_mapping,
     check_name,
-    check_number,
     check_optional_name,
     check_text,
 )
@@ -182,11 +195,11 @@ class Sample(Resource):
         if public == "attributes":
             return _attributes.prepare_sample(self._task_info()[0], value)
         if public == "metadata":
-            return check_mapping(value, "metadata")
+            return check_json_object(value, "metadata")
         if public == "name":
             return check_name(value, "name")
         if public == "priority":
-            return check_number(value, "priority")
+            return check_priority(value, "priority")
         if public in ("assigned_labeler", "assigned_reviewer"):
             # An explicit None unassigns (sent as null, WIRE.md 3.5).
             return check_optional_name(value, public)
@@ -220,22 +233,42 @@ class Sample(Resource):
             full_name = told
         return self.client._dataset_shell(full_name)
 
-    def _task_info(self) -> tuple[Optional[str], Optional[frozenset[int]]]:
+    def _task_info(self, *, ask: bool = False) -> tuple[Optional[str], Optional[frozenset[int]]]:
         """Return the dataset's task type and category ids, fetching a shell once.
 
         A sample shell that does not know its dataset (``samples.get(uuid, lazy=True)``,
-        the facade's writes by uuid) is not asked, so that such writes cost one request:
-        their attributes are then sent as given (unknown keys kept), unchecked against a
-        task type. Fetch the sample, or go through its dataset, for the strict check.
+        the facade's writes by uuid) is not asked unless ``ask`` (label writes ask, so
+        that every label is checked; a sample shell's own attribute writes do not, to
+        cost one request): its attributes are then sent as given.
         """
         if self.dataset_full_name is None and (self._context or {}).get("dataset") is None:
-            return None, None
+            if not ask or self.uuid is None:
+                return None, None
+            self._read_label(None)
         try:
             dataset = self.dataset.ensure_loaded()
         except ValidationError:
             return None, None
         task_type = str(dataset.task_type) if dataset.task_type else None
         return task_type, dataset.category_ids()
+
+    def _read_label(self, labelset: Optional[str]) -> Optional[dict[str, Any]]:
+        """GET this sample (with its label in ``labelset``); learn its dataset on the way.
+
+        Network: one request.
+
+        Returns:
+            The raw label in ``labelset``, or None when the sample has none there.
+        """
+        query = {"labelset": check_name(labelset, "labelset")} if labelset else None
+        answer = self._request("GET", query=query)
+        if not isinstance(answer, Mapping):
+            raise NetworkError("The API did not answer GET /samples/{uuid}/ with an object")
+        told = answer.get("dataset_full_name")
+        if self.dataset_full_name is None and isinstance(told, str):
+            object.__setattr__(self, "dataset_full_name", told)
+        label = answer.get("label")
+        return dict(label) if isinstance(label, Mapping) else None
 
     @property
     def labels(self) -> LabelManager:
@@ -360,14 +393,23 @@ class SampleQuerySet(QuerySet[Sample]):
     def delete(self) -> int:
         """Delete every sample of this queryset, 1000 per request.
 
-        Network: the pages of the query, then one request per 1000 samples.
+        Network: the pages of the query, then one request per 1000 samples; when the
+        server reports fewer deletions than asked (an answer lost and replayed), the
+        pages of the dataset, to count what is really gone.
 
         Returns:
-            How many samples the server deleted.
+            How many of the queryset's samples are gone: the server's state after the
+            call, not what the answers this process happened to receive said.
         """
         uuids = [s.uuid for s in self.iterator() if s.uuid]
         manager: SampleManager = self._owner
-        return manager.delete_many(uuids)
+        reported = manager.delete_many(uuids)
+        if reported >= len(uuids):
+            return reported
+        # Fewer than asked: an answer was lost and its replay found the samples gone
+        # already (or someone else deleted some). Count on the server what is left.
+        remaining = {s.uuid for s in manager.all().iterator()}
+        return sum(1 for uuid in uuids if uuid not in remaining)
 
 
 class SampleManager(Manager[Sample]):
@@ -429,17 +471,18 @@ class SampleManager(Manager[Sample]):
         body: dict[str, Any] = {
             "name": check_name(name, "name"),
             "attributes": _attributes.prepare_sample(task_type, attributes),
-            "priority": check_number(priority, "priority"),
+            "priority": check_priority(priority, "priority"),
             "readme": check_text(readme, "readme"),
         }
         if metadata is not None:
-            body["metadata"] = check_mapping(metadata, "metadata")
+            body["metadata"] = check_json_object(metadata, "metadata")
         if assigned_labeler is not None:
             body["assigned_labeler"] = check_name(assigned_labeler, "assigned_labeler")
         if assigned_reviewer is not None:
             body["assigned_reviewer"] = check_name(assigned_reviewer, "assigned_reviewer")
         for key, value in (extra or {}).items():
-            body.setdefault(key, value)  # keys we do not know are sent, not dropped
+            # Keys we do not know are sent, not dropped, under the same value rule.
+            body.setdefault(key, to_json(value, key))
         return body
 
     def create(
@@ -524,49 +567,64 @@ class SampleManager(Manager[Sample]):
         samples: Iterable[Union[Mapping[str, Any], Sample]],
         batch_size: int = DEFAULT_BATCH_SIZE,
         *,
+        on_existing: Optional[str] = None,
         progress: ProgressOption = None,
-    ) -> list[Sample]:
+    ) -> BulkResults[Sample]:
         """Create many samples, ``batch_size`` per request, several requests at a time.
 
-        Every sample is checked before anything is sent. A sample whose name already
-        exists in the dataset is returned unchanged (the API's bulk semantics), so a
-        failed call can simply be run again.
+        Every sample is checked and converted (the value rule of docs/pipelines.rst)
+        before anything is sent: one invalid item sends nothing.
 
-        Network: one request per batch, on up to the client's ``max_workers`` threads.
+        Network: with ``on_existing``, first the dataset's samples (one request per page)
+        to know which names exist; then one request per batch of new samples, and with
+        ``"update"`` one PATCH per existing sample that changed, on up to the client's
+        ``max_workers`` threads.
 
         Args:
             samples: Dicts with ``name`` and ``attributes`` (and optionally
                 ``metadata``, ``priority``, ``assigned_labeler``, ...), or unsaved
                 `Sample` objects.
             batch_size: Samples per request (1 to 1000).
+            on_existing: What to do with a name the dataset has already: ``"skip"``
+                (leave it), ``"update"`` (write the fields the item gives that differ),
+                ``"error"`` (raise `AlreadyExistsError` before sending anything). None
+                (the default) sends every item and takes the API's answer, which returns
+                an existing name unchanged; a sample that existed with the same fields
+                is then reported as created, since the answer cannot tell.
             progress: Show a progress bar (default: in Jupyter or on a terminal, when
                 tqdm is installed), or a callable ``progress(done, total)``.
 
         Returns:
-            The samples, in input order.
+            A `BulkResults`: the samples in input order, and ``outcomes`` saying per item
+            ``"created"``, ``"existing"`` or ``"updated"``.
 
         Raises:
             ValidationError: Any sample is invalid (every problem is listed, with its
-                index); nothing was sent.
-            BulkError: Some batches failed; ``.results`` holds the created samples (None
-                for the failed ones) and ``.errors`` the error of each failed sample.
+                input index: ``[95].metadata.v: NaN is not valid JSON``); nothing was sent.
+            AlreadyExistsError: With ``on_existing="error"``, some names exist; nothing
+                was sent.
+            BulkError: Some requests failed; ``.results`` is the `BulkResults` of the
+                others and ``.errors`` the error of each failed item, by input index.
+            BulkInterrupted: Ctrl-C: nothing more was sent; ``.results`` has what was done.
         """
         batch = check_int(batch_size, "batch_size", minimum=1)
         if batch > 1000:
             raise ValidationError("batch_size: at most 1000 samples per request")
-        task_type = self._task_type()
-        bodies: list[dict[str, Any]] = []
-        problems: list[str] = []
-        seen: dict[str, int] = {}
+        mode = check_on_existing(on_existing)
         if isinstance(samples, (str, bytes, Mapping)) or not isinstance(samples, Iterable):
             raise ValidationError(
                 f"samples: expected a list of samples, got {type(samples).__name__}"
             )
+        task_type = self._task_type()
+        prepared: list[tuple[dict[str, Any], frozenset[str]]] = []
+        problems: list[str] = []
+        seen: dict[str, int] = {}
         for index, item in enumerate(samples):
             try:
-                body = self._bulk_body(task_type, item)
+                body, given = self._bulk_body(task_type, item)
             except ValidationError as error:
-                problems.extend(f"[{index}].{e}" for e in error.errors)
+                problems.extend(prefixed(error, f"[{index}]."))
+                prepared.append(({}, frozenset()))
                 continue
             if body["name"] in seen:
                 problems.append(
@@ -574,58 +632,142 @@ class SampleManager(Manager[Sample]):
                     f"[{seen[body['name']]}]; names are unique in a dataset"
                 )
             seen[body["name"]] = index
-            bodies.append(body)
+            prepared.append((body, given))
         if problems:
             raise ValidationError.from_errors(problems, "Invalid samples, nothing was sent")
-        chunks = [bodies[i : i + batch] for i in range(0, len(bodies), batch)]
+        existing: dict[str, Sample] = {}
+        if mode is not None and prepared:
+            existing = {s.name: s for s in self.all().iterator() if s.name in seen}
+        if mode == "error" and existing:
+            taken = [f"[{seen[n]}].name: {n!r} exists already" for n in sorted(existing)]
+            raise AlreadyExistsError(
+                f"{len(taken)} of {len(prepared)} samples exist already, nothing was sent:\n"
+                + "\n".join(f"  {t}" for t in taken)
+            )
+        return self._bulk_send(prepared, existing, mode, batch, progress)
 
-        def send(chunk: list[dict[str, Any]]) -> list[Sample]:
+    def _bulk_send(
+        self,
+        prepared: list[tuple[dict[str, Any], frozenset[str]]],
+        existing: dict[str, Sample],
+        mode: Optional[str],
+        batch: int,
+        progress: ProgressOption,
+    ) -> BulkResults[Sample]:
+        count = len(prepared)
+        results: list[Optional[Sample]] = [None] * count
+        outcomes = [Outcome.NOT_SENT] * count
+        errors: dict[int, SegmentsError] = {}
+        new = [i for i, (body, _) in enumerate(prepared) if body["name"] not in existing]
+        patches: list[tuple[int, dict[str, Any]]] = []
+        for index, (body, given) in enumerate(prepared):
+            found = existing.get(body["name"])
+            if found is None:
+                continue
+            results[index], outcomes[index] = found, Outcome.EXISTING
+            changes = _changes(found, body, given) if mode == "update" else {}
+            if changes:
+                patches.append((index, changes))
+        jobs: list[tuple[str, Any]] = [
+            ("batch", new[i : i + batch]) for i in range(0, len(new), batch)
+        ]
+        jobs.extend(("patch", patch) for patch in patches)
+
+        def work(job: tuple[str, Any]) -> list[tuple[int, Sample]]:
+            kind, what = job
+            if kind == "patch":
+                index, changes = what
+                uuid = check_name(results[index].uuid, "uuid")
+                data = self._request(
+                    "PATCH", Sample._path, params={"uuid": uuid}, json_body=changes, gzip=True
+                )
+                return [(index, self._load(data))]
             # Replaying a batch is safe: existing names come back unchanged, so a batch
             # whose answer was lost (a dropped connection, a gateway error) is resent.
             data = self._request(
                 "POST",
                 "datasets/{owner}/{name}/samples_bulk/",
-                json_body=chunk,
+                json_body=[prepared[i][0] for i in what],
                 gzip=True,
                 replayable=True,
             )
             if not isinstance(data, list):
-                raise ValidationError("The server did not answer samples_bulk with a list")
-            by_name = {}
-            for raw in data:
-                sample = self._load(raw)
-                by_name[sample.name] = sample
-            return [by_name[body["name"]] for body in chunk if body["name"] in by_name]
+                raise NetworkError("The server did not answer samples_bulk with a list")
+            by_name = {raw.get("name"): raw for raw in data if isinstance(raw, Mapping)}
+            answered = []
+            for index in what:
+                raw = by_name.get(prepared[index][0]["name"])
+                if raw is None:
+                    raise NetworkError(
+                        f"The server did not return the sample {prepared[index][0]['name']!r}"
+                    )
+                answered.append((index, self._load(raw)))
+            return answered
 
-        outcome = run_bulk(
-            send,
-            chunks,
-            max_workers=self._client.max_workers,
+        def take(outcome: BulkResult[list[tuple[int, Sample]]]) -> list[tuple[int, Sample]]:
+            late: list[tuple[int, Sample]] = []
+            for job_index, job in enumerate(jobs):
+                kind, what = job
+                indexes = [what[0]] if kind == "patch" else what
+                error = outcome.errors.get(job_index)
+                if error is not None:
+                    for index in indexes:
+                        errors[index] = error
+                        outcomes[index] = Outcome.FAILED
+                for index, sample in outcome.results[job_index] or []:
+                    results[index] = sample
+                    if kind == "patch":
+                        outcomes[index] = Outcome.UPDATED
+                    elif _same(sample, *prepared[index]):
+                        outcomes[index] = Outcome.CREATED
+                    else:
+                        # Created by someone else since (or before, without on_existing).
+                        outcomes[index] = Outcome.EXISTING
+                        late.append((index, sample))
+            return late
+
+        try:
+            late = take(self._run(work, jobs, progress))
+            if mode == "update":
+                # Names that appeared between the listing and the batch: update them too.
+                more = []
+                for index, sample in late:
+                    changes = _changes(sample, *prepared[index])
+                    if changes:
+                        more.append(("patch", (index, changes)))
+                if more:
+                    jobs = more
+                    take(self._run(work, jobs, progress))
+        except _InterruptedError as stop:
+            take(stop.finished)
+            flying = [
+                index
+                for job in stop.in_flight
+                for index in ([jobs[job][1][0]] if jobs[job][0] == "patch" else jobs[job][1])
+            ]
+            partial = mark_in_flight(BulkResults(results, outcomes), flying)
+            raise interrupted(stop, partial, "samples") from None
+        final = BulkResults(results, outcomes)
+        if errors:
+            raise BulkError.from_result(BulkResult(final, errors), "samples")
+        return final
+
+    def _run(
+        self, work: Any, jobs: list[tuple[str, Any]], progress: Any
+    ) -> BulkResult[list[tuple[int, Sample]]]:
+        return run_items(
+            work,
+            jobs,
+            client=self._client,
             description="samples",
             progress=progress,
-            weight=len,
-            transport=self._client.transport,
+            weight=lambda job: len(job[1]) if job[0] == "batch" else 1,
         )
-        results: list[Optional[Sample]] = []
-        errors: dict[int, SegmentsError] = {}
-        for chunk_index, chunk in enumerate(chunks):
-            created = outcome.results[chunk_index]
-            chunk_error = outcome.errors.get(chunk_index)
-            by_name = {s.name: s for s in created or []}
-            for body in chunk:
-                sample = by_name.get(body["name"])
-                if sample is None:
-                    errors[len(results)] = chunk_error or SegmentsError(
-                        f"The server did not return the sample {body['name']!r}"
-                    )
-                results.append(sample)
-        if errors:
-            raise BulkError.from_result(BulkResult(results, errors), "samples")
-        return [s for s in results if s is not None]
 
     def _bulk_body(
         self, task_type: Optional[str], item: Union[Mapping[str, Any], Sample]
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], frozenset[str]]:
+        """Return an item's request body and the keys the item itself gave."""
         if isinstance(item, Sample):
             item = {
                 "name": item.name,
@@ -636,23 +778,14 @@ class SampleManager(Manager[Sample]):
                 "assigned_reviewer": item.assigned_reviewer,
                 "readme": item.readme or "",
             }
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):
             raise ValidationError(f"expected a dict or a Sample, got {type(item).__name__}")
-        known = {
-            "name",
-            "attributes",
-            "metadata",
-            "priority",
-            "assigned_labeler",
-            "assigned_reviewer",
-            "readme",
-        }
         if "name" not in item or "attributes" not in item:
             missing = [k for k in ("name", "attributes") if k not in item]
             raise ValidationError(
                 f"{missing[0]}: required", errors=[f"{m}: required" for m in missing]
             )
-        return self._body(
+        body = self._body(
             task_type,
             item["name"],
             item["attributes"],
@@ -661,8 +794,12 @@ class SampleManager(Manager[Sample]):
             item.get("assigned_labeler"),
             item.get("assigned_reviewer"),
             item.get("readme", ""),
-            extra={k: v for k, v in item.items() if k not in known},
+            extra=None
+            if item.keys() <= _BULK_KEYS
+            else {k: v for k, v in item.items() if k not in _BULK_KEYS},
         )
+        given = frozenset(k for k, v in item.items() if v is not None and k in body)
+        return body, given
 
     def delete_many(self, uuids: Sequence[str]) -> int:
         """Delete samples of this dataset by uuid, 1000 per request.
@@ -705,6 +842,40 @@ class SampleManager(Manager[Sample]):
             if isinstance(answer, dict) and isinstance(answer.get("deleted_count"), int):
                 deleted += answer["deleted_count"]
         return deleted
+
+
+# The keys of a bulk item that are arguments of create(); others are sent as given.
+_BULK_KEYS = frozenset(
+    {
+        "name",
+        "attributes",
+        "metadata",
+        "priority",
+        "assigned_labeler",
+        "assigned_reviewer",
+        "readme",
+    }
+)
+
+
+def _same(sample: Sample, body: Mapping[str, Any], given: frozenset[str]) -> bool:
+    """Tell whether the server's sample holds what ``body`` sent (for created vs existing)."""
+    return not _changes(sample, body, given | {"attributes"})
+
+
+def _changes(sample: Sample, body: Mapping[str, Any], given: frozenset[str]) -> dict[str, Any]:
+    """Return the fields of ``body`` the item gave that differ from the server's sample."""
+    changes = {}
+    for key in sorted(given):
+        if key == "name":
+            continue
+        if hasattr(type(sample), key):
+            current = sample._wire_value(key, getattr(sample, key))
+        else:  # a key this model does not know: what the server sent back for it
+            current = sample.extra.get(key)
+        if current != body[key]:
+            changes[key] = body[key]
+    return changes
 
 
 class SampleLookup:

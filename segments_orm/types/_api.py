@@ -128,9 +128,20 @@ def task_models(task_type: Union[str, TaskType]) -> TaskModels:
 
 
 def _prepare(
-    kind: Kind, value: Any, expected: Optional[type[Model]], heading: str, ctx: Context
+    kind: Kind,
+    value: Any,
+    expected: Optional[type[Model]],
+    heading: str,
+    ctx: Context,
+    plain: bool = False,
 ) -> Any:
     problems = Problems()
+    if plain and isinstance(value, dict):
+        # Already plain JSON data (segments_orm._values made it): check it as it is.
+        kind.check(value, "", problems, ctx)
+        if problems:
+            raise ValidationError.from_errors(problems.summary(), heading)
+        return value
     if isinstance(value, Model) and expected is not None and not isinstance(value, expected):
         problems.add(
             "", f"got {type(value).__name__}, but this takes {expected.__name__} (or a dict)"
@@ -146,13 +157,14 @@ def _prepare(
 
 
 def prepare_sample_attributes(
-    task_type: Union[str, TaskType], value: Union[Mapping[str, Any], Model]
+    task_type: Union[str, TaskType], value: Union[Mapping[str, Any], Model], *, plain: bool = False
 ) -> dict[str, Any]:
     """Check sample attributes for a dataset's task type and return them as JSON data.
 
     Args:
         task_type: The dataset's task type.
         value: A dict, a sample attributes model, or a dict holding models.
+        plain: ``value`` is fresh plain JSON data already: check it without copying.
 
     Returns:
         Fresh JSON-ready data; keys the models do not know are kept.
@@ -163,7 +175,7 @@ def prepare_sample_attributes(
     models = task_models(task_type)
     heading = f"Invalid sample attributes for a {models.task_type.value!r} dataset"
     result: dict[str, Any] = _prepare(
-        kind_of(models.sample), value, models.sample, heading, Context()
+        kind_of(models.sample), value, models.sample, heading, Context(), plain
     )
     return result
 
@@ -173,6 +185,7 @@ def prepare_label_attributes(
     value: Union[Mapping[str, Any], Model],
     *,
     categories: Optional[Collection[int]] = None,
+    plain: bool = False,
 ) -> dict[str, Any]:
     """Check label attributes for a dataset's task type and return them as JSON data.
 
@@ -181,6 +194,7 @@ def prepare_label_attributes(
         value: A dict, a label attributes model, or a dict holding models.
         categories: The dataset's category ids, when known: every ``category_id`` must
             be one of them.
+        plain: ``value`` is fresh plain JSON data already: check it without copying.
 
     Returns:
         Fresh JSON-ready data; keys the models do not know are kept.
@@ -191,7 +205,9 @@ def prepare_label_attributes(
     models = task_models(task_type)
     heading = f"Invalid label attributes for a {models.task_type.value!r} dataset"
     ctx = Context(frozenset(categories) if categories is not None else None)
-    result: dict[str, Any] = _prepare(kind_of(models.label), value, models.label, heading, ctx)
+    result: dict[str, Any] = _prepare(
+        kind_of(models.label), value, models.label, heading, ctx, plain
+    )
     return result
 
 

@@ -54,6 +54,10 @@ DIFFERENCES = {
     "filename= and sets the part's content type. The platform also drops presigned fields "
     "it does not model (x-amz-security-token, success_action_status), which breaks uploads "
     "signed with temporary credentials; ours sends every field the API issued.",
+    "label_writes_read_the_sample": "Before a label write, ours GETs the sample with its "
+    "label in that labelset (and the dataset once): the attributes are checked against the "
+    "dataset's task type wherever the write comes from, and a PRELABELED add_label never "
+    "replaces a label a person worked on. The write itself is the platform's.",
     "add_samples_complete_items": "The platform passes each bulk item through as given; ours "
     "sends every item complete, with priority 0 and readme '' when absent, exactly as "
     "add_sample does (the server's defaults are the same).",
@@ -612,14 +616,26 @@ def test_get_label(recorder, client, ours, world) -> None:
     )
 
 
+def _without_reads(sent: list[Sent], uuid: str, labelset: str) -> list[Sent]:
+    """Return ``sent`` after checking and removing the reads a label write starts with."""
+    read = Sent("GET", f"/samples/{uuid}/", {"labelset": [labelset]}, None)
+    shell = Sent("GET", f"/samples/{uuid}/", {}, None)
+    dataset = Sent("GET", f"/datasets/{DATASET}/", {}, None)
+    assert sent and sent[0] in (read, shell), sent
+    return [s for s in sent[1:] if s != dataset]
+
+
 def test_add_label(recorder, client, ours, world) -> None:
+    """Difference "label_writes_read_the_sample"."""
     uuid = world["rose"]
-    exchange = same(
+    exchange = run(
         recorder, client, ours, lambda c: c.add_label(uuid, "model", BBOX, "LABELED", 0.9)
     )
-    assert exchange.ours[0].method == "PUT"
-    assert exchange.ours[0].body["score"] == 0.9
-    same(recorder, client, ours, lambda c: c.add_label(uuid, "ground-truth", BBOX))
+    assert _without_reads(exchange.ours, uuid, "model") == exchange.platform
+    assert exchange.platform[0].method == "PUT"
+    assert exchange.platform[0].body["score"] == 0.9
+    again = run(recorder, client, ours, lambda c: c.add_label(uuid, "ground-truth", BBOX))
+    assert _without_reads(again.ours, uuid, "ground-truth") == again.platform
 
 
 def test_label_keys_are_kept(recorder, client, ours, world) -> None:
@@ -628,10 +644,10 @@ def test_label_keys_are_kept(recorder, client, ours, world) -> None:
         "format_version": "0.1",
         "annotations": [{**BBOX["annotations"][0], "track_id": 7, "links": []}],
     }
-    exchange = run(
-        recorder, client, ours, lambda c: c.add_label(world["rose"], "ground-truth", tracked)
-    )
-    theirs, mine = exchange.platform[0].body, exchange.ours[0].body
+    uuid = world["rose"]
+    exchange = run(recorder, client, ours, lambda c: c.add_label(uuid, "ground-truth", tracked))
+    theirs = exchange.platform[0].body
+    mine = _without_reads(exchange.ours, uuid, "ground-truth")[0].body
     assert "track_id" not in theirs["attributes"]["annotations"][0]
     assert mine["attributes"]["annotations"][0]["track_id"] == 7
     assert mine["attributes"]["annotations"][0]["links"] == []
@@ -649,12 +665,15 @@ def test_update_label(recorder, client, ours, world) -> None:
         "PATCH", f"/labels/{uuid}/ground-truth/", {}, {"label_status": "REVIEWED"}
     )
     assert status.ours_result.label_status == "REVIEWED"
-    same(
+    # New attributes are checked against the dataset: the sample is read first.
+    attributes = run(
         recorder,
         client,
         ours,
         lambda c: c.update_label(uuid, "ground-truth", attributes=BBOX, score=0.5),
     )
+    assert attributes.ours[0] == Sent("GET", f"/samples/{uuid}/", {}, None)
+    assert [s for s in attributes.ours[1:] if s.method != "GET"] == attributes.platform
 
 
 def test_delete_label(recorder, client, ours, world) -> None:

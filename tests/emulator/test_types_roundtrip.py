@@ -21,7 +21,8 @@ pytest.importorskip("segments_orm.testing")
 
 import segments_orm.types as sot
 from segments_orm.enums import TaskType
-from segments_orm.exceptions import ValidationError
+from segments_orm.exceptions import NotFoundError, ValidationError
+from segments_orm.resources._attributes import label_keys
 
 TASK_TYPES = [t.value for t in TaskType if t.value]
 
@@ -59,7 +60,7 @@ def test_a_label_of_each_task_type_reads_back_equal(client: Any, task_type: str)
     dataset = _dataset(client, task_type)
     sample_payload = P.fresh(P.SAMPLES[P.SAMPLE_FOR_TASK[task_type]])
     sample = dataset.samples.create("sample-1", sample_payload)
-    label_payload = P.fresh(P.LABELS[P.LABEL_FOR_TASK[task_type]])
+    label_payload = _writable(task_type, P.fresh(P.LABELS[P.LABEL_FOR_TASK[task_type]]))
     sample.labels.create("ground-truth", label_payload)
 
     label = sample.labels.get("ground-truth")
@@ -81,10 +82,31 @@ def test_a_typed_label_written_through_the_orm_reads_back_equal(
         "sample-1",
         sot.load_sample_attributes(task_type, P.fresh(P.SAMPLES[P.SAMPLE_FOR_TASK[task_type]])),
     )
-    written = sot.load_label_attributes(task_type, P.fresh(P.LABELS[P.LABEL_FOR_TASK[task_type]]))
+    written = sot.load_label_attributes(
+        task_type, _writable(task_type, P.fresh(P.LABELS[P.LABEL_FOR_TASK[task_type]]))
+    )
     assert isinstance(written, sot.task_models(task_type).label)
     sample.labels.create("ground-truth", written)
     assert sample.labels.get("ground-truth").attributes == written
+
+
+def _writable(task_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Drop the top-level keys a label of ``task_type`` does not have (writes refuse them)."""
+    known = label_keys(task_type)
+    return {k: v for k, v in payload.items() if k in known}
+
+
+def test_an_unknown_top_level_label_key_is_refused_before_sending(client: Any) -> None:
+    dataset = _dataset(client, "segmentation-bitmap")
+    sample = dataset.samples.create(
+        "sample-1", P.fresh(P.SAMPLES[P.SAMPLE_FOR_TASK["segmentation-bitmap"]])
+    )
+    payload = P.fresh(P.LABELS[P.LABEL_FOR_TASK["segmentation-bitmap"]])
+    assert "reviewer_note" in payload  # the shared payload has one (reads keep it)
+    with pytest.raises(ValidationError, match="reviewer_note: not a key"):
+        sample.labels.create("ground-truth", payload)
+    with pytest.raises(NotFoundError):
+        sample.labels.get("ground-truth")
 
 
 def test_task_attributes_read_back_equal(client: Any) -> None:

@@ -28,6 +28,8 @@ LAYERS: dict[str, int] = {
     "_urls": 1,
     "_transport": 2,
     "_concurrency": 2,
+    "_values": 1,
+    "_pipeline": 2,
     "_converter": 3,
     "types": 4,
     "query": 5,

@@ -171,6 +171,8 @@ def test_new_objects_are_created_by_save(api: FakeApi, client: Client) -> None:
     api.on("GET", "datasets/jane/flowers/", dataset_json())
     api.on("POST", "datasets/jane/flowers/samples/", sample_json("new.jpg"))
     api.on("PUT", "labels/uuid-new.jpg/ground-truth/", label_json("uuid-new.jpg"))
+    # A new label's save() reads the sample's label first (a person's is never replaced).
+    api.on("GET", "samples/uuid-new.jpg/", {**sample_json("new.jpg"), "label": None})
     dataset = client.datasets.get("jane/flowers")
     sample = dataset.samples.new(name="new.jpg", attributes={"image": {"url": "https://x/n"}})
     assert sample.uuid is None

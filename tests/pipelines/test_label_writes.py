@@ -1,0 +1,125 @@
+"""Label writes: strict on every path, and a person's label is never silently replaced."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import segments_orm as so
+from pipeline_support import BBOX, image
+from segments_orm.enums import TaskType
+
+TASK_TYPES = [t.value for t in TaskType if t.value]
+
+
+def _payloads() -> ModuleType:
+    """Load the unit tests' payload module (one source of truth for the shapes)."""
+    path = Path(__file__).resolve().parents[1] / "unit" / "types" / "types_payloads.py"
+    spec = importlib.util.spec_from_file_location("types_payloads_pipelines", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+P = _payloads()
+
+
+@pytest.fixture
+def facade(segments_emulator: Any) -> Any:
+    client = so.SegmentsClient(api_key=segments_emulator.api_key, api_url=segments_emulator.url)
+    yield client
+    client.close()
+
+
+@pytest.mark.parametrize("task_type", TASK_TYPES)
+def test_the_facade_refuses_a_label_with_a_wrong_key_for_every_task_type(
+    client: so.Client, facade: Any, sent: Any, task_type: str
+) -> None:
+    """The platform's tests/test_client.py case (test_add_label_validationerror)."""
+    dataset = client.datasets.create(
+        f"t-{task_type}", task_type=task_type, task_attributes=P.fresh(P.TASK_ATTRIBUTES)
+    )
+    sample = dataset.samples.create("s", P.fresh(P.SAMPLES[P.SAMPLE_FOR_TASK[task_type]]))
+    with pytest.raises(so.ValidationError, match="wrong_key: not a key"):
+        facade.add_label(sample.uuid, "ground-truth", {"wrong_key": "abcde"})
+    with pytest.raises(so.ValidationError, match="wrong_key"):
+        sample.labels.create("ground-truth", {"wrong_key": "abcde"})
+    with pytest.raises(so.ValidationError, match="wrong_key"):
+        client.samples.get(sample.uuid, lazy=True).labels.create(
+            "ground-truth", {"wrong_key": "abcde"}
+        )
+    with pytest.raises(so.ValidationError, match=r"\[0\]\.wrong_key"):
+        dataset.labels.bulk_set([(sample, {"wrong_key": "abcde"})])
+    with pytest.raises(so.NotFoundError):  # nothing was stored by any of them
+        sample.labels.get("ground-truth")
+
+
+def test_update_label_checks_new_attributes(client: so.Client, facade: Any, dataset: Any) -> None:
+    sample = dataset.samples.create("a.jpg", image("a.jpg"))
+    sample.labels.create("ground-truth", BBOX)
+    bad = {**BBOX, "annotations": [{**BBOX["annotations"][0], "points": [[1, 2]]}]}
+    with pytest.raises(so.ValidationError, match="points"):
+        facade.update_label(sample.uuid, "ground-truth", attributes=bad)
+    with pytest.raises(so.ValidationError, match="extra_key"):
+        facade.update_label(sample.uuid, "ground-truth", attributes={**BBOX, "extra_key": 1})
+    assert so.types.dump(sample.labels.get("ground-truth").attributes) == BBOX
+
+
+def _labeled(dataset: Any, name: str, status: str) -> Any:
+    sample = dataset.samples.create(name, image(name))
+    sample.labels.create("ground-truth", BBOX, label_status=status)
+    return sample
+
+
+def test_create_keeps_a_persons_label_unless_told(dataset: Any, sent: Any) -> None:
+    sample = _labeled(dataset, "a.jpg", "LABELED")
+    empty = {"format_version": "0.1", "annotations": []}
+    counter = sent()
+    with pytest.raises(so.LabelProtectedError, match="LABELED") as caught:
+        sample.labels.create("ground-truth", empty)
+    assert caught.value.label_status == "LABELED"
+    assert counter.count == 1  # the read only: no PUT
+    assert sample.labels.get("ground-truth").label_status == "LABELED"
+    replaced = sample.labels.create("ground-truth", empty, overwrite=True)
+    assert replaced.label_status == "PRELABELED"
+    # A prelabel may be replaced by the next prelabel: the common re-run.
+    assert sample.labels.create("ground-truth", BBOX).label_status == "PRELABELED"
+
+
+@pytest.mark.parametrize("reads", ["listed", "per item"])
+def test_bulk_set_says_created_replaced_or_skipped(
+    dataset: Any, sent: Any, reads: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if reads == "per item":  # as for a dataset much larger than the call
+        monkeypatch.setattr("segments_orm.resources.label._LIST_STATUSES_BELOW", -1)
+    fresh = dataset.samples.create("fresh.jpg", image("fresh.jpg"))
+    prelabeled = _labeled(dataset, "pre.jpg", "PRELABELED")
+    reviewed = _labeled(dataset, "rev.jpg", "REVIEWED")
+    labeled = _labeled(dataset, "lab.jpg", "LABELED")
+    empty = {"format_version": "0.1", "annotations": []}
+    items = [(fresh, empty), (prelabeled, empty), (reviewed, empty), (labeled.uuid, empty)]
+    counter = sent()
+    result = dataset.labels.bulk_set(items)
+    assert result.outcomes == ["created", "replaced", "skipped", "skipped"]
+    # Two PUTs, the reads of the two labels kept, and the status reads.
+    assert counter.count == (4 + 1 if reads == "listed" else 4 + 4)
+    assert "REVIEWED" in result.reasons[2] and "overwrite=True" in result.reasons[2]
+    assert result[2].label_status == "REVIEWED"  # the label kept
+    assert labeled.labels.get("ground-truth").label_status == "LABELED"
+    assert so.types.dump(reviewed.labels.get("ground-truth").attributes) == BBOX
+    forced = dataset.labels.bulk_set(items[2:], overwrite=True)
+    assert forced.outcomes == ["replaced", "replaced"]
+    assert labeled.labels.get("ground-truth").label_status == "PRELABELED"
+
+
+def test_the_facade_protects_people_from_prelabels_only(dataset: Any, facade: Any) -> None:
+    sample = _labeled(dataset, "a.jpg", "LABELED")
+    with pytest.raises(so.LabelProtectedError):
+        facade.add_label(sample.uuid, "ground-truth", BBOX)  # PRELABELED by default
+    written = facade.add_label(sample.uuid, "ground-truth", BBOX, label_status="REVIEWED")
+    assert written.label_status == "REVIEWED"  # a human status: the platform's replace
