@@ -19,6 +19,7 @@ from segments_orm._values import check_optional_score, prefixed
 from segments_orm.base import Manager, Resource, field, mutable_field, resource
 from segments_orm.enums import LabelStatus, TaskType
 from segments_orm.exceptions import (
+    BadRequestError,
     LabelProtectedError,
     NotFoundError,
     SegmentsError,
@@ -159,11 +160,16 @@ def _listed_statuses(
         return {}
     (labelset,) = labelsets
     found: dict[str, Optional[str]] = {}
-    for sample in dataset.samples.include_label(labelset).iterator():
-        summary = sample.label
-        status = getattr(summary, "label_status", None) if summary is not None else None
-        if sample.uuid is not None:
-            found[sample.uuid] = None if status is None else str(status)
+    try:
+        for sample in dataset.samples.include_label(labelset).iterator():
+            summary = sample.label
+            status = getattr(summary, "label_status", None) if summary is not None else None
+            if sample.uuid is not None:
+                found[sample.uuid] = None if status is None else str(status)
+    except BadRequestError:
+        # The listing refuses a labelset that does not exist; each item then reads its own
+        # label, and its PUT's 404 is explained (LabelsetCheck) like a single write's.
+        return {}
     return found
 
 

@@ -48,10 +48,6 @@ PYDANTIC = (
     "asserts pydantic.ValidationError, pydantic's own exception type; ours raises "
     "segments_orm.ValidationError listing every problem"
 )
-STRICT_LABELS = (
-    "fixed by pipeline branch (issue 15): add_label must refuse {'wrong_key': 'abcde'} "
-    "for every task type before sending"
-)
 
 # Expected failures per client, each with its reason (strict: a fix makes them fail here,
 # so the entry is removed when the fix is merged).
@@ -62,7 +58,6 @@ XFAIL = {
     "segments_orm": {
         "test_resource_api.py::TestSample::test_get_samples": EMULATOR_LENIENCY,
         "test_resource_api.py::TestLabel::test_validation_error": PYDANTIC,
-        "test_client.py::TestException::test_add_label_validationerror": STRICT_LABELS,
     },
 }
 
