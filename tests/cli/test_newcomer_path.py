@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -149,6 +150,19 @@ def emulators(newcomer: Venv) -> Iterator[list[_Emulator]]:
         emulator.stop()
 
 
+#: A console line of a page that installs extras: ``$ pip install 'segments-orm[a,b]'``.
+_INSTALL_EXTRAS = re.compile(r"^\s*\$ pip install '?segments-orm\[(?P<extras>[\w,-]+)\]'?", re.M)
+
+
+def _extras_named(pages: list[Path]) -> list[str]:
+    """Return the extras the pages tell their reader to install, sorted."""
+    extras = set()
+    for page in pages:
+        for match in _INSTALL_EXTRAS.finditer(page.read_text(encoding="utf-8")):
+            extras.update(match["extras"].split(","))
+    return sorted(extras)
+
+
 def _pages() -> dict[str, list[Path]]:
     pages = [ROOT / "README.rst", *sorted((ROOT / "docs").glob("*.rst"))]
     by_environment: dict[str, list[Path]] = {}
@@ -164,10 +178,22 @@ def test_every_docs_page_runs_in_the_environment_it_names(
     newcomer: Venv, emulators: list[_Emulator], tmp_path: Path
 ) -> None:
     assert newcomer.first_command.returncode == 0, "the README's first command failed"
-    # A reader who runs the pytest examples has pytest.
-    installed = newcomer.run(str(newcomer.bin / "python"), "-m", "pip", "install", "-q", "pytest")
-    assert installed.returncode == 0, installed.stderr
     pages = _pages()
+    # A reader who runs the pytest examples has pytest, and has installed the extras the
+    # pages say their examples need (from this checkout, as the README installs).
+    extras = _extras_named([page for kind in pages.values() for page in kind])
+    installed = newcomer.run(
+        str(newcomer.bin / "python"),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "pytest",
+        "-e",
+        f"{ROOT}[{','.join(extras)}]",
+        timeout=900,
+    )
+    assert installed.returncode == 0, installed.stderr
     assert set(pages) == {"shell", "emulator", "own"}
     python = str(newcomer.bin / "python")
 
