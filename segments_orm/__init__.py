@@ -5,6 +5,7 @@
 >>> dataset = client.datasets.get("jane/flowers")  # doctest: +SKIP
 """
 
+from segments_orm._backend import Backend, BackendRequest, BackendResponse, ConnectionFailed
 from segments_orm._concurrency import BulkError, BulkResult
 from segments_orm._transport import RetryPolicy
 from segments_orm._version import __version__
@@ -60,6 +61,9 @@ __all__ = [
     "Asset",
     "AuthenticationError",
     "AuthorizationError",
+    "Backend",
+    "BackendRequest",
+    "BackendResponse",
     "BadRequestError",
     "BulkError",
     "BulkResult",
@@ -67,6 +71,7 @@ __all__ = [
     "Client",
     "Collaborator",
     "CollaboratorError",
+    "ConnectionFailed",
     "Dataset",
     "Issue",
     "IssueStatus",
