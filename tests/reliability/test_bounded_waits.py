@@ -87,7 +87,7 @@ def test_every_call_to_a_hung_server_times_out_within_the_bound(
 
 
 def test_bulk_workers_time_out_and_stop(
-    no_leaked_threads: None, emulator_server: EmulatorServer
+    emulator_server: EmulatorServer, no_leaked_threads: None
 ) -> None:
     # A server that answers some routes far slower than the read timeout: the bulk pool's
     # threads all give up within the bound, report per item, and are gone afterwards.
@@ -118,7 +118,7 @@ def test_bulk_workers_time_out_and_stop(
 
 
 def test_release_wait_honours_its_deadline(
-    no_leaked_threads: None, emulator_server: EmulatorServer
+    emulator_server: EmulatorServer, no_leaked_threads: None
 ) -> None:
     emulator_server.emulator.release_delay = 3600  # never built during the test
     # And every poll is slow (but within the read timeout of the default client).
@@ -149,7 +149,7 @@ def test_release_wait_with_zero_timeout_does_not_poll(emulator_server: EmulatorS
 
 
 def test_closing_a_client_leaves_no_thread(
-    no_leaked_threads: None, emulator_server: EmulatorServer
+    emulator_server: EmulatorServer, no_leaked_threads: None
 ) -> None:
     # A full bulk cycle, then close: the worker pool and the connections are gone.
     client = so.Client(api_key=emulator_server.api_key, api_url=emulator_server.url, max_workers=4)
