@@ -8,6 +8,7 @@ claims: a call must not hang, and it must not give up before its timeout either.
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import Any, Callable
 
@@ -161,3 +162,14 @@ def test_closing_a_client_leaves_no_thread(
     client.close()
     with pytest.raises(so.NetworkError, match="closed"):
         client.ping()
+
+
+def test_a_closed_local_port_fails_on_the_first_attempt() -> None:
+    # A real refused connection, with the default retry policy: one attempt, not five.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with so.Client(api_key="sk-test-123", api_url=f"http://127.0.0.1:{port}/") as client:
+        with pytest.raises(so.NetworkError, match="segments-orm emulator"):
+            client.users.me()
+        assert client.transport.requests_sent == 1
