@@ -209,3 +209,24 @@ def _streamed(prepared: requests.PreparedRequest) -> Any:
     response._content = False  # type: ignore[assignment]
     response.raw = io.BytesIO(b"{}")
     return response
+
+
+def test_only_the_requests_backend_imports_requests_or_urllib3() -> None:
+    import ast
+
+    import segments_orm
+
+    package = Path(segments_orm.__file__).resolve().parent
+    importers = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(n.split(".")[0] in ("requests", "urllib3") for n in names):
+                importers.add(path.relative_to(package).as_posix())
+    assert importers == {"_requests_backend.py"}
