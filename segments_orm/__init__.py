@@ -5,6 +5,7 @@
 >>> dataset = client.datasets.get("jane/flowers")  # doctest: +SKIP
 """
 
+from segments_orm._backend import Backend, BackendRequest, BackendResponse, ConnectionFailed
 from segments_orm._concurrency import BulkError, BulkResult
 from segments_orm._pipeline import BulkInterrupted, BulkResults, Outcome
 from segments_orm._transport import RetryPolicy
@@ -62,6 +63,9 @@ __all__ = [
     "Asset",
     "AuthenticationError",
     "AuthorizationError",
+    "Backend",
+    "BackendRequest",
+    "BackendResponse",
     "BadRequestError",
     "BulkError",
     "BulkInterrupted",
@@ -71,6 +75,7 @@ __all__ = [
     "Client",
     "Collaborator",
     "CollaboratorError",
+    "ConnectionFailed",
     "Dataset",
     "Issue",
     "IssueStatus",

@@ -1,7 +1,9 @@
 """Bulk work over a bounded thread pool: results in input order, failures per item.
 
-This is the one place where segments-orm runs requests concurrently. The pool lives for
-one bulk call and is always shut down, even when the caller interrupts it. Throttling is
+Bulk calls run their requests concurrently here; the only other requests in flight at
+once are a queryset's page read ahead (``QuerySet._raw_pages``, a one-thread pool of its
+own that uses `cancellable` from here). Each pool lives for one call and is always shut
+down, even when the caller interrupts it. Throttling is
 not handled here: every worker sends through the same `Transport`, whose shared gate
 makes all of them wait after a 429 (so more workers never mean more 429s).
 """
@@ -18,7 +20,8 @@ from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
 import attrs
 
-from segments_orm.exceptions import SegmentsError
+# BulkError lives with the other errors; it is re-exported here, where it was first.
+from segments_orm.exceptions import BulkError, SegmentsError
 
 __all__ = [
     "AbandonedError",
@@ -98,32 +101,6 @@ class BulkResult(Generic[R]):
         if self.errors:
             raise BulkError.from_result(self, what)
         return [r for r in self.results if r is not None]
-
-
-class BulkError(SegmentsError):
-    """Some items of a bulk operation failed; the others succeeded and are kept.
-
-    Attributes:
-        results: One entry per input item, in input order; None where it failed.
-        errors: The error of each failed item, by its index in the input.
-    """
-
-    def __init__(self, message: str, results: list[Any], errors: dict[int, SegmentsError]) -> None:
-        super().__init__(message)
-        self.results = results
-        self.errors = errors
-
-    @classmethod
-    def from_result(cls, result: BulkResult[Any], what: str) -> BulkError:
-        """Summarise a `BulkResult` with failures into one error."""
-        failed = sorted(result.errors)
-        sample = "; ".join(f"[{i}] {result.errors[i]}" for i in failed[:5])
-        more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
-        message = (
-            f"{len(failed)} of {len(result.results)} {what} failed "
-            f"(the others succeeded and are in .results): {sample}{more}"
-        )
-        return cls(message, result.results, dict(result.errors))
 
 
 # What a ``progress=`` argument takes: True/False to force a bar on or off, None to decide

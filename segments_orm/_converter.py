@@ -571,8 +571,3 @@ def structure(data: Any, cls: type[T]) -> T:
 def unstructure(value: Any) -> Any:
     """Turn a model, enum, datetime or container into JSON-ready data."""
     return converter.unstructure(value)
-
-
-def enum_values(kind: type[StrEnum]) -> list[str]:
-    """List the wire values of a `StrEnum` (for error messages)."""
-    return kind.values()

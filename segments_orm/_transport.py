@@ -1,7 +1,8 @@
-"""The HTTP transport: one `requests.Session`, timeouts, retries, and error mapping.
+"""The transport: timeouts, retries, the 429 gate, decoding and error mapping.
 
 Everything that crosses the network goes through `Transport.request`, so the rules live
-here once:
+here once. Moving the bytes is a backend's job (`segments_orm._backend`): HTTP through
+requests by default, or the emulator in-process; the rules are the same for both.
 
 - Every request has a timeout (connect, read); there is no way to make it infinite.
 - The API key travels only to the API's own origin, never to an upload host, a release
@@ -17,19 +18,28 @@ here once:
 from __future__ import annotations
 
 import gzip as gzip_module
+import ipaddress
 import json
 import logging
 import math
 import random
-import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+import uuid
+from collections.abc import Mapping
+from typing import Any, Callable, Optional, Union
 
 import attrs
 from yarl import URL
 
+from segments_orm._backend import (
+    Backend,
+    BackendRequest,
+    BackendResponse,
+    ConnectionFailed,
+    Credential,
+    inprocess_backend_for,
+)
 from segments_orm._concurrency import check_cancelled, pause
 from segments_orm._urls import ApiUrl
 from segments_orm._version import __version__
@@ -42,11 +52,6 @@ from segments_orm.exceptions import (
     error_from_response,
 )
 
-if TYPE_CHECKING:
-    # requests (with urllib3, http.client, ssl) is imported by the first request, not by
-    # ``import segments_orm``: it is most of the import time of a bare import.
-    import requests
-
 __all__ = ["PROTOCOL_VERSION", "RetryPolicy", "Timeout", "Transport", "logger"]
 
 logger = logging.getLogger("segments_orm")
@@ -58,28 +63,11 @@ PROTOCOL_VERSION = "1.33.0"
 Timeout = Union[float, tuple[float, float]]
 _DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 60.0)
 _NO_BODY: Any = object()
-# Bodies are read this many bytes at a time, checking the call's deadline in between.
-_CHUNK = 1 << 16
 # Waits at least this long are logged at WARNING rather than INFO.
 _LOUD_WAIT = 5.0
 # RFC 9110: these may be replayed. PATCH is added because every PATCH body this SDK sends
 # sets absolute values (never increments), so replaying one is harmless.
 _REPLAYABLE = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
-
-
-# Failures that do not depend on the network: a malformed URL or header, a redirect loop.
-# Retrying them only spends the call's time budget.
-def _never_retried() -> tuple[type[Exception], ...]:
-    import requests
-
-    return (
-        requests.exceptions.InvalidURL,
-        requests.exceptions.InvalidSchema,
-        requests.exceptions.MissingSchema,
-        requests.exceptions.InvalidHeader,
-        requests.exceptions.URLRequired,
-        requests.exceptions.TooManyRedirects,
-    )
 
 
 def _default_random() -> float:
@@ -199,31 +187,6 @@ class RetryPolicy:
         return status == 503 and error.retry_after is not None
 
 
-def _headers_as_given(request: Any) -> Any:
-    """Send the request with the headers we set (an ``auth`` for requests).
-
-    requests fills in credentials from ``~/.netrc`` when a call has no ``auth``: an entry
-    for the API's host would replace ``Authorization: APIKey ...`` with Basic auth (every
-    call then fails with 401), and an entry for a storage host would be sent there.
-    """
-    return request
-
-
-class _Secret:
-    """Holds the API key so that no repr, ``vars()`` dump or debugger view shows it."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "<secret>"
-
-    def __reduce__(self) -> Any:
-        raise TypeError("the API key cannot be pickled")
-
-
 class _BackoffGate:
     """A point in time before which no request of this client is sent.
 
@@ -279,87 +242,6 @@ def encode_json(payload: Any) -> bytes:
         raise ValidationError(f"The request body cannot be encoded as JSON: {exc}") from None
 
 
-def _timed_out(exc: requests.RequestException) -> bool:
-    """Tell whether a failure was a timeout.
-
-    requests raises ``ConnectionError`` (not ``Timeout``) when the read timeout expires
-    while reading the body, after the headers came: a server that stalls mid-answer.
-    """
-    import requests
-    import urllib3.exceptions
-
-    if isinstance(exc, requests.Timeout):
-        return True
-    for item in _causes(exc):
-        # urllib3's NewConnectionError (refused, unreachable) subclasses its timeout error.
-        if isinstance(item, urllib3.exceptions.NewConnectionError):
-            continue
-        if isinstance(item, (urllib3.exceptions.TimeoutError, socket.timeout)):
-            return True
-    return False
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """Return ``exc`` and every exception it wraps (args, reasons, causes, contexts)."""
-    import urllib3.exceptions
-
-    found: list[BaseException] = []
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        found.append(item)
-        if isinstance(item, urllib3.exceptions.MaxRetryError):
-            stack.append(item.reason)
-        stack.extend(a for a in item.args if isinstance(a, BaseException))
-        stack.append(item.__cause__)
-        stack.append(item.__context__)
-    return found
-
-
-def _forget_request(exc: BaseException) -> None:
-    """Drop the prepared request a requests error carries: its headers hold the API key.
-
-    The error is kept as the `SegmentsError`'s ``cause``, where anything that serialises
-    exceptions (an error tracker, a debugger, ``vars(error.cause)``) would find the key.
-    """
-    import requests
-
-    for item in _causes(exc):
-        if isinstance(item, requests.RequestException):
-            item.request = None
-
-
-def _reached_server(exc: requests.RequestException) -> bool:
-    """Tell whether a failed request may have reached the server's application."""
-    import requests
-    import urllib3.exceptions
-
-    if isinstance(exc, requests.ConnectTimeout):
-        return False
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        item = stack.pop()
-        if item is None or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(
-            item, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)
-        ):
-            return False
-        if isinstance(item, urllib3.exceptions.MaxRetryError):
-            stack.append(item.reason)
-        if isinstance(item, BaseException):
-            stack.extend(a for a in item.args if isinstance(a, BaseException))
-            stack.append(item.__cause__)
-            stack.append(item.__context__)
-    return True
-
-
 class Transport:
     """Send requests to the API with auth, timeouts, retries and error mapping.
 
@@ -370,6 +252,10 @@ class Transport:
         timeout: Seconds to connect and to read, or one number for both. Never None.
         retry: The retry policy.
         pool_size: Connections kept open to the API (size it to the bulk workers).
+        backend: What sends the requests (`segments_orm._backend.Backend`). By default,
+            the in-process emulator registered for the API's URL if there is one, else
+            HTTP through requests, created (and requests imported) on first use. A backend
+            given here is not closed by `close` (it may be shared); a default one is.
     """
 
     def __init__(
@@ -380,8 +266,9 @@ class Transport:
         timeout: Timeout = _DEFAULT_TIMEOUT,
         retry: Optional[RetryPolicy] = None,
         pool_size: int = 10,
+        backend: Optional[Backend] = None,
     ) -> None:
-        self._api_key = _Secret(api_key)
+        self._credential = Credential(api_key)
         self.api_url = api_url
         self.timeout = _check_timeout(timeout)
         self.retry = retry if retry is not None else RetryPolicy()
@@ -389,25 +276,34 @@ class Transport:
         self._origin = api_url.origin
         self._closed = False
         self._pool_size = pool_size
-        self._session: Optional[requests.Session] = None
+        self._backend = backend
+        self._owns_backend = False
         self.requests_sent = 0
         self._count_lock = threading.Lock()
         self._wait_listeners: list[Callable[[float, str], None]] = []
-        self._uploads: Optional[requests.Session] = None
 
     def __repr__(self) -> str:
         return f"<Transport {self.api_url.root}>"
 
     @property
-    def session(self) -> requests.Session:
-        """The `requests.Session` of the API, created (and requests imported) on first use."""
-        session = self._session
-        if session is None:
+    def backend(self) -> Backend:
+        """The backend every request goes through."""
+        backend = self._backend
+        if backend is None:
             with self._count_lock:
-                if self._session is None:
-                    self._session = _new_session(self._pool_size)
-                session = self._session
-        return session
+                if self._backend is None:
+                    routed = inprocess_backend_for(str(self.api_url.root))
+                    if routed is not None:
+                        self._backend = routed
+                    else:
+                        # Imported here: requests (with urllib3, http.client, ssl) is most
+                        # of the import time of a bare ``import segments_orm``.
+                        from segments_orm._requests_backend import RequestsBackend
+
+                        self._backend = RequestsBackend(self._pool_size)
+                        self._owns_backend = True
+                backend = self._backend
+        return backend
 
     def add_wait_listener(self, listener: Callable[[float, str], None]) -> None:
         """Call ``listener(seconds, reason)`` before every retry or rate-limit wait.
@@ -429,20 +325,16 @@ class Transport:
             listener(seconds, reason)
 
     def close(self) -> None:
-        """Close the pooled connections. Safe to call twice."""
+        """Close the backend's connections. Safe to call twice."""
         self._closed = True
-        if self._session is not None:
-            self._session.close()
-        if self._uploads is not None:
-            self._uploads.close()
+        if self._backend is not None and self._owns_backend:
+            self._backend.close()
 
-    def _headers_for(
-        self, url: URL, extra: Optional[Mapping[str, str]], authenticated: bool
-    ) -> dict[str, str]:
-        headers = dict(extra or {})
-        if authenticated and self._api_key.value and url.origin() == self._origin:
-            headers["Authorization"] = f"APIKey {self._api_key.value}"
-        return headers
+    def _credential_for(self, url: URL, authenticated: bool) -> Optional[Credential]:
+        # The key goes to the API's origin only: never to a file, upload or asset host.
+        if authenticated and self._credential and url.origin() == self._origin:
+            return self._credential
+        return None
 
     def request(
         self,
@@ -487,39 +379,38 @@ class Transport:
             raise NetworkError("This client is closed; create a new one.")
         method = method.upper()
         data: Optional[bytes] = None
-        send_headers = self._headers_for(url, headers, authenticated)
+        send_headers = {**_API_HEADERS, **(headers or {})}
         if json_body is not _NO_BODY:
             data = encode_json(json_body)
             send_headers["Content-Type"] = "application/json"
             if gzip:
                 data = gzip_module.compress(data, compresslevel=5)
                 send_headers["Content-Encoding"] = "gzip"
-        text_url = str(url)
         read_timeout = self.timeout if timeout is None else _check_timeout(timeout)
-
-        def send() -> requests.Response:
-            return self.session.request(
-                method,
-                text_url,
-                data=data,
-                headers=send_headers,
-                timeout=read_timeout,
-                allow_redirects=method in ("GET", "HEAD"),
-                # Read by _attempt in chunks, against the call's time budget.
-                stream=True,
-                auth=_headers_as_given,
-            )
-
-        response = self._send_with_retries(method, text_url, send, replayable)
+        response = self._send_with_retries(
+            method,
+            str(url),
+            data,
+            send_headers,
+            read_timeout,
+            credential=self._credential_for(url, authenticated),
+            follow_redirects=method in ("GET", "HEAD"),
+            replayable=replayable,
+        )
         return _decode(response, method, url, expect)
 
     def _send_with_retries(
         self,
         method: str,
         url: str,
-        send: Callable[[], requests.Response],
+        body: Optional[bytes],
+        headers: Mapping[str, str],
+        timeout: Timeout,
+        *,
+        credential: Optional[Credential],
+        follow_redirects: bool,
         replayable: Optional[bool] = None,
-    ) -> requests.Response:
+    ) -> BackendResponse:
         policy = self.retry
         started = policy.clock()
         attempt = 0
@@ -527,7 +418,18 @@ class Transport:
             attempt += 1
             check_cancelled()
             self._wait_for_gate(started)
-            error, reached, response = self._attempt(method, url, send, started + policy.total)
+            request = BackendRequest(
+                method,
+                url,
+                headers=headers,
+                body=body,
+                timeout=timeout,
+                follow_redirects=follow_redirects,
+                credential=credential,
+                deadline=started + policy.total,
+                clock=policy.clock,
+            )
+            error, reached, response = self._attempt(request)
             if response is not None:
                 return response
             assert error is not None
@@ -566,49 +468,24 @@ class Transport:
             pause(wait, self.retry.sleep)
 
     def _attempt(
-        self,
-        method: str,
-        url: str,
-        send: Callable[[], requests.Response],
-        deadline: float,
-    ) -> tuple[Optional[SegmentsError], bool, Optional[requests.Response]]:
-        import requests
-
+        self, request: BackendRequest
+    ) -> tuple[Optional[SegmentsError], bool, Optional[BackendResponse]]:
+        method, url = request.method, request.url
         with self._count_lock:
             self.requests_sent += 1
+        failure: Optional[ConnectionFailed] = None
         try:
-            response = send()
-            if not self._read_body(response, deadline):
-                return (
-                    TimeoutError(
-                        f"Timed out reading the answer: it was still arriving after the "
-                        f"call's time budget of {self.retry.total:g} s ({method} {url})",
-                        method=method,
-                        url=url,
-                    ),
-                    True,
-                    None,
-                )
-        except _never_retried() as exc:
-            _forget_request(exc)
-            # Raised, not returned: the same request would fail the same way again.
-            raise NetworkError(
-                f"Request cannot succeed as sent ({method} {url}): {_exception_summary(exc)}",
-                exc,
-                method=method,
-                url=url,
-            ) from None
-        except requests.RequestException as exc:
-            _forget_request(exc)
-            reached = _reached_server(exc)
-            if not _timed_out(exc):
-                return self._lost(exc, reached, method, url), reached, None
-            # A stall while reading the body comes as a ConnectionError: a timeout too.
-            what = "reading the answer" if reached else "connecting"
-            error: SegmentsError = TimeoutError(
-                f"Timed out {what} ({method} {url})", exc, method=method, url=url
-            )
-            return error, reached, None
+            response = self.backend.send(request)
+        except ConnectionFailed as exc:
+            failure = exc
+        if failure is not None:
+            # Mapped outside the except block: nothing is chained to the error but the
+            # backend's own, which holds no request, headers or answer.
+            error = self._no_answer(failure, method, url)
+            if failure.kind == "invalid" or _refused_here(failure, url):
+                # Raised, not returned: the same request would fail the same way again.
+                raise error
+            return error, failure.reached_server, None
         logger.debug("%s %s -> %d", method, url, response.status_code)
         if response.status_code >= 400:
             error = error_from_response(
@@ -617,53 +494,33 @@ class Transport:
             return error, True, None
         return None, True, response
 
-    def _read_body(self, response: requests.Response, deadline: float) -> bool:
-        """Read the body as it arrives; return False if the deadline passes first.
-
-        The read timeout bounds each wait for data, not the whole body: a server that
-        sends a few bytes a second would otherwise hold a call for as long as it likes.
-        """
-        import requests
-        import urllib3.exceptions
-        import urllib3.response
-
-        if isinstance(getattr(response, "_content", False), bytes):
-            return True  # already read (not streamed)
-        raw = response.raw
-        clock = self.retry.clock
-        chunks = []
-        if isinstance(raw, urllib3.response.BaseHTTPResponse):
-            # read1 returns what has arrived; read(n) would wait for all n bytes.
-            pieces: Iterator[bytes] = iter(lambda: raw.read1(_CHUNK, decode_content=True), b"")
-        else:  # a stand-in (a test double, a replayed cassette): requests reads it
-            pieces = response.iter_content(chunk_size=_CHUNK)
-        try:
-            for chunk in pieces:
-                chunks.append(chunk)
-                if clock() > deadline:
-                    response.close()
-                    return False
-        # The same translation requests applies in iter_content.
-        except urllib3.exceptions.ReadTimeoutError as exc:
-            raise requests.ConnectionError(exc) from exc
-        except urllib3.exceptions.ProtocolError as exc:
-            raise requests.exceptions.ChunkedEncodingError(exc) from exc
-        except urllib3.exceptions.DecodeError as exc:
-            raise requests.exceptions.ContentDecodingError(exc) from exc
-        # What requests itself does after reading: .content is the bytes from now on.
-        response._content = b"".join(chunks)
-        setattr(response, "_content_consumed", True)  # noqa: B010 - not in requests' stubs
-        return True
-
-    @staticmethod
-    def _lost(exc: requests.RequestException, reached: bool, method: str, url: str) -> NetworkError:
-        reason = "the connection was lost" if reached else "could not connect"
-        return NetworkError(
-            f"Request failed, {reason} ({method} {url}): {_exception_summary(exc)}",
-            exc,
-            method=method,
-            url=url,
-        )
+    def _no_answer(self, failure: ConnectionFailed, method: str, url: str) -> SegmentsError:
+        where = f"({method} {url})"
+        kind = failure.kind
+        if kind == "budget":
+            return TimeoutError(
+                f"Timed out reading the answer: it was still arriving after the "
+                f"call's time budget of {self.retry.total:g} s {where}",
+                method=method,
+                url=url,
+            )
+        if kind == "timeout":
+            # A stall while reading the body is a timeout too.
+            what = "reading the answer" if failure.reached_server else "connecting"
+            return TimeoutError(f"Timed out {what} {where}", failure, method=method, url=url)
+        if kind == "invalid":
+            message = f"Request cannot succeed as sent {where}: {failure.detail}"
+        elif _refused_here(failure, url):
+            message = (
+                f"Could not connect to {URL(url, encoded=True).origin()} {where}: nothing "
+                f"accepts connections there ({failure.detail}). Check the API URL "
+                "(api_url=... or the SEGMENTS_API_URL environment variable), or start "
+                "the local emulator there: segments-orm emulator"
+            )
+        else:
+            reason = "the connection was lost" if failure.reached_server else "could not connect"
+            message = f"Request failed, {reason} {where}: {failure.detail}"
+        return NetworkError(message, failure, method=method, url=url)
 
     def download(self, url: Union[str, URL], *, timeout: Optional[Timeout] = None) -> bytes:
         """GET a file by URL (a release file, an asset) without the API key.
@@ -690,9 +547,9 @@ class Transport:
     ) -> None:
         """POST a presigned multipart upload: every given field, then the file part.
 
-        It goes through a session of its own that never holds the API key: the target is
-        a storage host (WIRE.md 12), and every field the server issued is sent, including
-        those the platform's client drops (``x-amz-security-token``, WIRE.md 15.10).
+        It never carries the API key: the target is a storage host (WIRE.md 12), and
+        every field the server issued is sent, including those the platform's client
+        drops (``x-amz-security-token``, WIRE.md 15.10).
 
         Network: one request, more when retried (the upload is idempotent: same key,
         same bytes).
@@ -700,53 +557,71 @@ class Transport:
         target = _verbatim_url(url)
         if target.scheme not in ("http", "https") or not target.host:
             raise ValidationError(f"presigned url: expected an http(s) URL, got {str(url)!r}")
-        text_url = str(target)
-        upload_session = self._upload_session()
-        file_part = (filename, content, content_type) if content_type else (filename, content)
-
-        def send() -> requests.Response:
-            return upload_session.post(
-                text_url,
-                data=dict(fields),
-                files={"file": file_part},
-                timeout=self.timeout,
-                allow_redirects=False,
-                auth=_headers_as_given,
-            )
-
-        self._send_with_retries("POST", text_url, send, replayable=True)
-
-    def _upload_session(self) -> requests.Session:
-        user_agent = str(self.session.headers["User-Agent"])
-        with self._count_lock:
-            if self._uploads is None:
-                import requests
-
-                self._uploads = requests.Session()
-                self._uploads.headers["User-Agent"] = user_agent
-            return self._uploads
+        if self._closed:
+            raise NetworkError("This client is closed; create a new one.")
+        body, form_type = _multipart(fields, filename, content, content_type)
+        headers = {"User-Agent": _API_HEADERS["User-Agent"], "Content-Type": form_type}
+        self._send_with_retries(
+            "POST",
+            str(target),
+            body,
+            headers,
+            self.timeout,
+            credential=None,
+            follow_redirects=False,
+            replayable=True,
+        )
 
 
-def _new_session(pool_size: int) -> requests.Session:
-    import requests
-    import requests.adapters
+# Sent with every API request (WIRE.md 1.1); the backend may add to the User-Agent.
+_API_HEADERS = {
+    "X-source": "python-sdk",
+    "Segments-SDK-Version": PROTOCOL_VERSION,
+    "User-Agent": f"segments-orm/{__version__} (segments-ai/{PROTOCOL_VERSION} protocol)",
+}
 
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(
-        pool_connections=2, pool_maxsize=max(pool_size, 2), max_retries=0
-    )
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers.update(
-        {
-            "X-source": "python-sdk",
-            "Segments-SDK-Version": PROTOCOL_VERSION,
-            "User-Agent": f"segments-orm/{__version__} "
-            f"(segments-ai/{PROTOCOL_VERSION} protocol) "
-            f"python-requests/{requests.__version__}",
-        }
-    )
-    return session
+
+def _refused_here(failure: ConnectionFailed, url: str) -> bool:
+    """Tell whether a connection to this very machine could not be opened.
+
+    Nothing listens there (the emulator is not running, or on another port): retrying
+    would only make the user wait seconds for the same answer.
+    """
+    if failure.kind != "connect":
+        return False
+    host = URL(url, encoded=True).host or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _multipart(
+    fields: Mapping[str, str], filename: str, content: bytes, content_type: Optional[str]
+) -> tuple[bytes, str]:
+    """Encode a ``multipart/form-data`` body: the fields in order, then the file part."""
+    boundary = uuid.uuid4().hex
+
+    def quoted(value: str) -> str:
+        # The HTML5 form encoding of a name or file name in Content-Disposition.
+        return value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+    def disposition(name: str, filename: Optional[str] = None) -> str:
+        text = f'--{boundary}\r\nContent-Disposition: form-data; name="{quoted(name)}"'
+        return text + (f'; filename="{quoted(filename)}"' if filename is not None else "")
+
+    parts = [
+        f"{disposition(name)}\r\n\r\n".encode() + str(value).encode() + b"\r\n"
+        for name, value in fields.items()
+    ]
+    head = disposition("file", filename) + "\r\n"
+    if content_type:
+        head += f"Content-Type: {content_type}\r\n"
+    parts.append(head.encode() + b"\r\n" + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def _verbatim_url(url: Union[str, URL]) -> URL:
@@ -779,7 +654,7 @@ def _check_timeout(timeout: Any) -> Union[float, tuple[float, float]]:
     )
 
 
-def _decode(response: requests.Response, method: str, url: URL, expect: str) -> Any:
+def _decode(response: BackendResponse, method: str, url: URL, expect: str) -> Any:
     if expect == "none":
         return None
     content = response.content
@@ -814,16 +689,3 @@ def _short_reason(error: SegmentsError) -> str:
     if error.status_code is not None:
         return f"HTTP {error.status_code}"
     return type(error).__name__
-
-
-def _exception_summary(exc: BaseException) -> str:
-    # requests' messages embed the urllib3 pool repr; the innermost reason reads better.
-    inner: BaseException = exc
-    while True:
-        nxt = next((a for a in inner.args if isinstance(a, BaseException)), None)
-        if nxt is None:
-            nxt = getattr(inner, "reason", None) if isinstance(inner, BaseException) else None
-        if not isinstance(nxt, BaseException) or nxt is inner:
-            break
-        inner = nxt
-    return f"{type(inner).__name__}: {inner}"[:300]

@@ -8,6 +8,7 @@ import warnings
 from types import TracebackType
 from typing import Any, Optional
 
+from segments_orm._backend import Backend
 from segments_orm._transport import PROTOCOL_VERSION, RetryPolicy, Timeout, Transport
 from segments_orm._urls import DEFAULT_API_URL, ApiUrl
 from segments_orm.exceptions import (
@@ -72,6 +73,10 @@ class Client:
         max_workers: Threads for bulk operations (also the size of the connection pool).
         allow_insecure_http: Permit a plain ``http://`` URL to a host other than this
             machine, sending the key unencrypted.
+        backend: What carries the requests: HTTP through ``requests`` by default, or any
+            object with the `segments_orm.Backend` methods, such as
+            `segments_orm.emulator.InProcessBackend` (the emulator, called in-process).
+            Timeouts, retries, rate-limit waits and error mapping apply to every backend.
 
     Raises:
         AuthenticationError: There is no API key.
@@ -91,6 +96,7 @@ class Client:
         retry: Optional[RetryPolicy] = None,
         max_workers: int = 8,
         allow_insecure_http: bool = False,
+        backend: Optional[Backend] = None,
     ) -> None:
         key = _check_api_key(api_key if api_key is not None else os.environ.get("SEGMENTS_API_KEY"))
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
@@ -101,6 +107,10 @@ class Client:
             raise ValidationError(
                 f"allow_insecure_http: expected True or False, got {allow_insecure_http!r}"
             )
+        if backend is not None and not isinstance(backend, Backend):
+            raise ValidationError(
+                f"backend: expected an object with send() and close(), got {type(backend).__name__}"
+            )
         # An explicit api_url is checked as given: api_url="" or 0 is a mistake, not a
         # request for the default URL (the key would go to the real platform).
         if api_url is None:
@@ -108,7 +118,12 @@ class Client:
         self.api_url = ApiUrl(api_url, allow_insecure_http=allow_insecure_http)
         self.max_workers = max_workers
         self._transport = Transport(
-            key, self.api_url, timeout=timeout, retry=retry, pool_size=max_workers + 2
+            key,
+            self.api_url,
+            timeout=timeout,
+            retry=retry,
+            pool_size=max_workers + 2,
+            backend=backend,
         )
         self._init_managers()
 
@@ -147,7 +162,7 @@ class Client:
 
     @property
     def transport(self) -> Transport:
-        """The HTTP transport every request of this client goes through."""
+        """The transport every request of this client goes through (its policy, its backend)."""
         return self._transport
 
     def __repr__(self) -> str:

@@ -12,7 +12,10 @@ import datetime
 import json
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from segments_orm._concurrency import BulkResult
 
 __all__ = [
     "APILimitError",
@@ -20,6 +23,7 @@ __all__ = [
     "AuthenticationError",
     "AuthorizationError",
     "BadRequestError",
+    "BulkError",
     "CollaboratorError",
     "InvalidIdentifierError",
     "InvalidModelError",
@@ -29,6 +33,7 @@ __all__ = [
     "MultipleObjectsReturned",
     "NetworkError",
     "NotFoundError",
+    "ReleaseFailedError",
     "SegmentsError",
     "ServerError",
     "SubscriptionError",
@@ -210,6 +215,36 @@ class LabelProtectedError(SegmentsError):
         self.sample_uuid = sample_uuid
         self.labelset = labelset
         self.label_status = label_status
+
+
+class BulkError(SegmentsError):
+    """Some items of a bulk operation failed; the others succeeded and are kept.
+
+    Attributes:
+        results: One entry per input item, in input order; None where it failed.
+        errors: The error of each failed item, by its index in the input.
+    """
+
+    def __init__(self, message: str, results: list[Any], errors: dict[int, SegmentsError]) -> None:
+        super().__init__(message)
+        self.results = results
+        self.errors = errors
+
+    @classmethod
+    def from_result(cls, result: BulkResult[Any], what: str) -> BulkError:
+        """Summarise a `BulkResult` with failures into one error."""
+        failed = sorted(result.errors)
+        sample = "; ".join(f"[{i}] {result.errors[i]}" for i in failed[:5])
+        more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
+        message = (
+            f"{len(failed)} of {len(result.results)} {what} failed "
+            f"(the others succeeded and are in .results): {sample}{more}"
+        )
+        return cls(message, result.results, dict(result.errors))
+
+
+class ReleaseFailedError(SegmentsError):
+    """The server could not build the release (its status is FAILED)."""
 
 
 def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Optional[float]:

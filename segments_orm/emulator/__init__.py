@@ -94,6 +94,7 @@ except ImportError as error:  # pragma: no cover - depends on the installed extr
 
 from segments_orm.emulator._app import Emulator, StatsSnapshot
 from segments_orm.emulator._faults import Faults
+from segments_orm.emulator._inprocess import InProcessBackend
 from segments_orm.emulator._server import EmulatorServer
 
-__all__ = ["Emulator", "EmulatorServer", "Faults", "StatsSnapshot"]
+__all__ = ["Emulator", "EmulatorServer", "Faults", "InProcessBackend", "StatsSnapshot"]

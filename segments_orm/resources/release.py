@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Union
 from segments_orm._concurrency import Progress, ProgressOption
 from segments_orm.base import Resource, field, resource
 from segments_orm.enums import ReleaseStatus
-from segments_orm.exceptions import NetworkError, SegmentsError, TimeoutError, ValidationError
+from segments_orm.exceptions import (  # ReleaseFailedError is re-exported from here
+    NetworkError,
+    ReleaseFailedError,
+    TimeoutError,
+    ValidationError,
+)
 from segments_orm.query import FilterSchema
 from segments_orm.resources._checks import check_name, check_text
 from segments_orm.resources._dataset_child import NamedChildManager, NamedInDataset
@@ -21,10 +26,6 @@ if TYPE_CHECKING:
     from segments_orm.export import ReleaseExport
 
 __all__ = ["Release", "ReleaseFailedError", "ReleaseManager"]
-
-
-class ReleaseFailedError(SegmentsError):
-    """The server could not build the release (its status is FAILED)."""
 
 
 @resource

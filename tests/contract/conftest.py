@@ -1,8 +1,13 @@
-"""Fixtures for driving the platform's own client (segments-ai) against the emulator."""
+"""Fixtures for driving the platform's own client (segments-ai) against the emulator.
+
+The emulator is the plugin's ``segments_emulator``, always over HTTP here: the platform's
+client speaks requests, and these tests compare what goes on the wire.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -10,18 +15,20 @@ from segments_orm.emulator import EmulatorServer
 
 segments = pytest.importorskip("segments")
 
+HERE = Path(__file__).parent
 
-@pytest.fixture(scope="session")
-def _contract_server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(release_delay=0.05) as server:
-        yield server
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.segments_backend("http"))
 
 
 @pytest.fixture
-def server(_contract_server: EmulatorServer) -> Iterator[EmulatorServer]:
-    _contract_server.emulator.reset()
-    yield _contract_server
-    assert _contract_server.emulator.stats.internal_errors == 0
+def server(segments_emulator: EmulatorServer) -> Iterator[EmulatorServer]:
+    segments_emulator.emulator.release_delay = 0.05
+    yield segments_emulator
+    assert segments_emulator.emulator.stats.internal_errors == 0
 
 
 @pytest.fixture

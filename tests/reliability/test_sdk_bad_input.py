@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import segments_orm as so
-from segments_orm.emulator import EmulatorServer
+from segments_orm.emulator import InProcessBackend
 from segments_orm.enums import Category, IssueStatus, LabelStatus, Role, TaskType
 
 EXAMPLES = settings(
@@ -152,7 +152,7 @@ BOX = {
 
 
 class World:
-    def __init__(self, server: EmulatorServer) -> None:
+    def __init__(self, server: InProcessBackend) -> None:
         self.server = server
         self.client = so.Client(
             api_key=server.api_key, api_url=server.url, retry=so.RetryPolicy.none()
@@ -171,7 +171,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
-    with EmulatorServer(release_delay=0.05) as server:
+    # In-process: what is checked is that nothing is sent, not how it would travel.
+    with InProcessBackend(release_delay=0.05) as server:
         made = World(server)
         yield made
         made.client.close()

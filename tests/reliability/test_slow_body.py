@@ -15,12 +15,14 @@ import pytest
 
 import segments_orm as so
 
+# Ten pieces of 8 bytes, one every DRIP seconds: the whole body takes 2 s.
+DRIP = 0.2
 BODY = b'{"username":"jane","created_at":"2024-01-01T00:00:00Z","is_organization":false}'
 
 
 @pytest.fixture
 def dripping_server() -> Iterator[str]:
-    """Answer every request with headers at once, then the body 8 bytes every 0.5 s."""
+    """Answer every request with headers at once, then the body 8 bytes every 0.2 s."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(4)
@@ -38,7 +40,7 @@ def dripping_server() -> Iterator[str]:
                 head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                 conn.sendall(head + b"Content-Length: %d\r\n\r\n" % len(BODY))
                 for start in range(0, len(BODY), 8):
-                    if stop.wait(0.5):
+                    if stop.wait(DRIP):
                         return
                     try:
                         conn.sendall(BODY[start : start + 8])
@@ -56,7 +58,7 @@ def dripping_server() -> Iterator[str]:
 
 
 def test_a_dripping_answer_ends_in_timeout_error_within_the_budget(dripping_server: str) -> None:
-    budget = 1.5
+    budget = 0.8
     client = so.Client(
         api_key="k" * 40,
         api_url=dripping_server,
@@ -68,7 +70,7 @@ def test_a_dripping_answer_ends_in_timeout_error_within_the_budget(dripping_serv
         client.users.me()
     elapsed = time.monotonic() - started
     client.close()
-    # The whole body needs 5 s; the budget plus one read wait (0.5 s) and slack is the bound.
+    # The whole body needs 2 s; the budget plus one read wait (0.2 s) and slack is the bound.
     assert elapsed < budget + 2.5
 
 

@@ -1,8 +1,7 @@
 """Fixtures shared by the unit tests.
 
 Unit tests never open a socket: the autouse ``_no_sockets`` fixture makes any attempt fail
-loudly, and every transport under test has a `http_fakes.FakeAdapter` mounted on its
-sessions.
+loudly, and every transport under test has a `http_fakes.FakeBackend` as its backend.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any, Callable, Optional
 
 import pytest
-from http_fakes import API_ROOT, SECRET_KEY, FakeAdapter, FakeTime, mount
+from http_fakes import API_ROOT, SECRET_KEY, FakeBackend, FakeTime
 
 from segments_orm._transport import RetryPolicy, Transport
 from segments_orm._urls import ApiUrl
@@ -34,13 +33,15 @@ def fake_time() -> FakeTime:
 
 
 @pytest.fixture
-def adapter() -> FakeAdapter:
-    return FakeAdapter()
+def adapter() -> FakeBackend:
+    return FakeBackend()
 
 
 @pytest.fixture
-def make_transport(adapter: FakeAdapter, fake_time: FakeTime) -> Iterator[Callable[..., Transport]]:
-    """Build a `Transport` wired to ``adapter``, sleeping on ``fake_time``, jitter fixed at 0.5.
+def make_transport(adapter: FakeBackend, fake_time: FakeTime) -> Iterator[Callable[..., Transport]]:
+    """Build a `Transport` whose backend is ``adapter``, sleeping on ``fake_time``.
+
+    The jitter is fixed at 0.5.
 
     Keyword arguments go to `RetryPolicy` (``retry=`` replaces it whole) and to `Transport`
     (``timeout=``, ``api_url=``, ``api_key=``).
@@ -58,9 +59,9 @@ def make_transport(adapter: FakeAdapter, fake_time: FakeTime) -> Iterator[Callab
         if retry is None:
             policy.setdefault("random", lambda: 0.5)
             retry = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock, **policy)
-        transport = Transport(api_key, ApiUrl(api_url), timeout=timeout, retry=retry)
-        mount(transport.session, adapter)
-        mount(transport._upload_session(), adapter)
+        transport = Transport(
+            api_key, ApiUrl(api_url), timeout=timeout, retry=retry, backend=adapter
+        )
         made.append(transport)
         return transport
 

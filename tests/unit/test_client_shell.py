@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-from http_fakes import SECRET_KEY, FakeAdapter, FakeTime, assert_no_secret, mount
+from http_fakes import SECRET_KEY, FakeBackend, FakeTime, assert_no_secret
 
 from segments_orm import exceptions as errors
 from segments_orm._transport import PROTOCOL_VERSION, RetryPolicy
@@ -30,11 +30,6 @@ def no_requests(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(requests.Session, "send", refuse)
 
 
-def wired(client: Client, adapter: FakeAdapter, fake_time: FakeTime) -> Client:
-    mount(client.transport.session, adapter)
-    return client
-
-
 @pytest.mark.usefixtures("no_requests")
 def test_construction_makes_no_request_and_prints_nothing(
     capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
@@ -52,7 +47,7 @@ def test_environment_variables_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEGMENTS_API_URL", "http://127.0.0.1:8765/api/")
     client = Client()
     assert str(client.api_url.root) == "http://127.0.0.1:8765/api/"
-    assert client.transport._api_key.value == SECRET_KEY
+    assert client.transport._credential.authorization() == f"APIKey {SECRET_KEY}"
     client.close()
 
 
@@ -62,7 +57,7 @@ def test_arguments_win_over_environment(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("SEGMENTS_API_URL", "http://127.0.0.1:1/")
     client = Client(api_key=SECRET_KEY, api_url="https://example.com/")
     assert str(client.api_url.root) == "https://example.com/"
-    assert client.transport._api_key.value == SECRET_KEY
+    assert client.transport._credential.authorization() == f"APIKey {SECRET_KEY}"
     client.close()
 
 
@@ -148,18 +143,17 @@ def test_repr_shows_url_never_key(monkeypatch: pytest.MonkeyPatch) -> None:
     client.close()
 
 
-def test_context_manager_closes(adapter: FakeAdapter, fake_time: FakeTime) -> None:
-    with Client(api_key=SECRET_KEY) as client:
-        wired(client, adapter, fake_time)
+def test_context_manager_closes(adapter: FakeBackend, fake_time: FakeTime) -> None:
+    with Client(api_key=SECRET_KEY, backend=adapter) as client:
+        pass
     with pytest.raises(errors.NetworkError, match="closed"):
         client.ping()
     assert adapter.sent == []
 
 
-def test_timeout_and_retry_reach_the_transport(adapter: FakeAdapter, fake_time: FakeTime) -> None:
+def test_timeout_and_retry_reach_the_transport(adapter: FakeBackend, fake_time: FakeTime) -> None:
     policy = RetryPolicy(max_attempts=2, sleep=fake_time.sleep, clock=fake_time.clock)
-    with Client(api_key=SECRET_KEY, timeout=(2, 9), retry=policy) as client:
-        wired(client, adapter, fake_time)
+    with Client(api_key=SECRET_KEY, timeout=(2, 9), retry=policy, backend=adapter) as client:
         adapter.reply(503, json={"detail": "down"})
         adapter.reply(200, json={})
         client.ping()
@@ -167,9 +161,10 @@ def test_timeout_and_retry_reach_the_transport(adapter: FakeAdapter, fake_time: 
     assert client.transport.retry is policy
 
 
-def test_ping_calls_api_status(adapter: FakeAdapter, fake_time: FakeTime) -> None:
-    with Client(api_key=SECRET_KEY, api_url="http://127.0.0.1:8765/api/") as client:
-        wired(client, adapter, fake_time)
+def test_ping_calls_api_status(adapter: FakeBackend, fake_time: FakeTime) -> None:
+    with Client(
+        api_key=SECRET_KEY, api_url="http://127.0.0.1:8765/api/", backend=adapter
+    ) as client:
         adapter.reply(200, json={"status": "ok"})
         adapter.reply(200, b"")
         assert client.ping() == {"status": "ok"}
@@ -180,18 +175,16 @@ def test_ping_calls_api_status(adapter: FakeAdapter, fake_time: FakeTime) -> Non
     assert sent.headers["Authorization"] == f"APIKey {SECRET_KEY}"
 
 
-def test_ping_426_is_a_warning(adapter: FakeAdapter, fake_time: FakeTime) -> None:
-    with Client(api_key=SECRET_KEY) as client:
-        wired(client, adapter, fake_time)
+def test_ping_426_is_a_warning(adapter: FakeBackend, fake_time: FakeTime) -> None:
+    with Client(api_key=SECRET_KEY, backend=adapter) as client:
         adapter.reply(426, json={"detail": "Upgrade your library."})
         with pytest.warns(UserWarning, match="upgrade") as record:
             assert client.ping() == {}
     assert SECRET_KEY not in str(record[0].message)
 
 
-def test_ping_401_raises_authentication_error(adapter: FakeAdapter, fake_time: FakeTime) -> None:
-    with Client(api_key=SECRET_KEY) as client:
-        wired(client, adapter, fake_time)
+def test_ping_401_raises_authentication_error(adapter: FakeBackend, fake_time: FakeTime) -> None:
+    with Client(api_key=SECRET_KEY, backend=adapter) as client:
         adapter.reply(401, json={"detail": "Invalid token."})
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -202,7 +195,7 @@ def test_ping_401_raises_authentication_error(adapter: FakeAdapter, fake_time: F
 
 
 def test_secret_never_in_errors_or_logs(
-    adapter: FakeAdapter, fake_time: FakeTime, caplog: pytest.LogCaptureFixture
+    adapter: FakeBackend, fake_time: FakeTime, caplog: pytest.LogCaptureFixture
 ) -> None:
     from http_fakes import connection_dropped, read_timeout
 
@@ -210,9 +203,8 @@ def test_secret_never_in_errors_or_logs(
     raised: list[BaseException] = []
     with (
         caplog.at_level(logging.DEBUG, logger="segments_orm"),
-        Client(api_key=SECRET_KEY, retry=policy) as client,
+        Client(api_key=SECRET_KEY, retry=policy, backend=adapter) as client,
     ):
-        wired(client, adapter, fake_time)
         answers = [
             lambda: adapter.reply(401, json={"detail": "Invalid token."}),
             lambda: adapter.reply(

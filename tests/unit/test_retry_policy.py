@@ -9,10 +9,9 @@ import logging
 from typing import Any, Callable
 
 import pytest
-import requests
 from http_fakes import (
     SECRET_KEY,
-    FakeAdapter,
+    FakeBackend,
     FakeTime,
     assert_no_secret,
     connect_timeout,
@@ -22,6 +21,7 @@ from http_fakes import (
 )
 from yarl import URL
 
+from segments_orm import ConnectionFailed
 from segments_orm import exceptions as errors
 from segments_orm._transport import RetryPolicy, Transport
 
@@ -29,7 +29,7 @@ URL_ = URL("https://api.segments.ai/datasets/jane/flowers/samples/")
 MakeTransport = Callable[..., Transport]
 
 
-def throttled(adapter: FakeAdapter, retry_after: str | None = None) -> None:
+def throttled(adapter: FakeBackend, retry_after: str | None = None) -> None:
     headers = {"Retry-After": retry_after} if retry_after is not None else {}
     adapter.reply(429, json={"detail": "Request was throttled."}, headers=headers)
 
@@ -71,7 +71,7 @@ def test_policy_refuses_nonsense(arguments: dict[str, Any]) -> None:
         RetryPolicy(**arguments)
 
 
-def test_none_policy_never_retries(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
+def test_none_policy_never_retries(make_transport: MakeTransport, adapter: FakeBackend) -> None:
     transport = make_transport(retry=RetryPolicy.none())
     adapter.reply(503, json={"detail": "down"})
     with pytest.raises(errors.ServerError):
@@ -83,7 +83,7 @@ def test_none_policy_never_retries(make_transport: MakeTransport, adapter: FakeA
 
 
 def test_exact_schedule_with_jitter(
-    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime
+    make_transport: MakeTransport, adapter: FakeBackend, fake_time: FakeTime
 ) -> None:
     # backoff 0.5 doubling; jitter 0.5 with random() = 0.5 keeps 75 % of each step.
     transport = make_transport(backoff=0.5, jitter=0.5, random=lambda: 0.5, max_attempts=5)
@@ -97,7 +97,7 @@ def test_exact_schedule_with_jitter(
 
 
 def test_max_attempts_respected(
-    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime
+    make_transport: MakeTransport, adapter: FakeBackend, fake_time: FakeTime
 ) -> None:
     transport = make_transport(max_attempts=3, jitter=0.0, backoff=1.0)
     for _ in range(5):
@@ -110,7 +110,7 @@ def test_max_attempts_respected(
 
 
 def test_retry_after_is_honoured_and_capped(
-    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime
+    make_transport: MakeTransport, adapter: FakeBackend, fake_time: FakeTime
 ) -> None:
     transport = make_transport(max_retry_after=10.0, jitter=0.0)
     throttled(adapter, "3")
@@ -121,7 +121,7 @@ def test_retry_after_is_honoured_and_capped(
 
 
 def test_retry_after_as_http_date(
-    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime, monkeypatch: Any
+    make_transport: MakeTransport, adapter: FakeBackend, fake_time: FakeTime, monkeypatch: Any
 ) -> None:
     import email.utils
     import time as time_module
@@ -136,7 +136,7 @@ def test_retry_after_as_http_date(
 
 
 def test_total_bound_stops_retrying(
-    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime
+    make_transport: MakeTransport, adapter: FakeBackend, fake_time: FakeTime
 ) -> None:
     # Waits would be 1, 2, 4...: after the first wait (1 s) the next (2 s) would end at
     # 3 s, past the 2.5 s budget, so it is not started.
@@ -150,18 +150,14 @@ def test_total_bound_stops_retrying(
 
 
 def test_total_bound_counts_time_spent_in_requests(
-    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime
+    make_transport: MakeTransport, adapter: FakeBackend, fake_time: FakeTime
 ) -> None:
     transport = make_transport(total=5.0, backoff=1.0, jitter=0.0, max_attempts=10)
 
-    class Slow(FakeAdapter):
-        def send(self, request: Any, **kwargs: Any) -> Any:
-            fake_time.now += 4.5  # the server took 4.5 s to answer 503
-            return adapter.send(request, **kwargs)
+    def slow(request: Any) -> None:
+        fake_time.now += 4.5  # the server took 4.5 s to answer 503
 
-    from http_fakes import mount
-
-    mount(transport.session, Slow())
+    adapter.before = slow
     adapter.reply(503, json={"detail": "down"})
     with pytest.raises(errors.ServerError):
         transport.request("GET", URL_)
@@ -174,7 +170,7 @@ def test_total_bound_counts_time_spent_in_requests(
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
 @pytest.mark.parametrize("status", [502, 503, 504])
 def test_replayable_methods_retry_gateway_errors(
-    make_transport: MakeTransport, adapter: FakeAdapter, method: str, status: int
+    make_transport: MakeTransport, adapter: FakeBackend, method: str, status: int
 ) -> None:
     transport = make_transport()
     adapter.reply(status, "<html><title>oops</title></html>")
@@ -188,7 +184,7 @@ def test_replayable_methods_retry_gateway_errors(
     "failure", [connection_refused, connection_dropped, read_timeout, connect_timeout]
 )
 def test_replayable_methods_retry_connection_errors(
-    make_transport: MakeTransport, adapter: FakeAdapter, method: str, failure: Any
+    make_transport: MakeTransport, adapter: FakeBackend, method: str, failure: Any
 ) -> None:
     transport = make_transport()
     adapter.fail(failure())
@@ -202,7 +198,7 @@ def test_replayable_methods_retry_connection_errors(
     [(read_timeout, errors.TimeoutError), (connection_dropped, errors.NetworkError)],
 )
 def test_post_not_retried_when_it_may_have_arrived(
-    make_transport: MakeTransport, adapter: FakeAdapter, failure: Any, expected: type
+    make_transport: MakeTransport, adapter: FakeBackend, failure: Any, expected: type
 ) -> None:
     # The server may have created the object: replaying could create it twice.
     transport = make_transport()
@@ -218,7 +214,7 @@ def test_post_not_retried_when_it_may_have_arrived(
 
 @pytest.mark.parametrize("failure", [connection_refused, connect_timeout])
 def test_post_retried_when_it_never_left(
-    make_transport: MakeTransport, adapter: FakeAdapter, failure: Any
+    make_transport: MakeTransport, adapter: FakeBackend, failure: Any
 ) -> None:
     transport = make_transport()
     adapter.fail(failure())
@@ -227,7 +223,7 @@ def test_post_retried_when_it_never_left(
     assert len(adapter.sent) == 2
 
 
-def test_post_retried_after_429(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
+def test_post_retried_after_429(make_transport: MakeTransport, adapter: FakeBackend) -> None:
     transport = make_transport()
     throttled(adapter, "1")
     adapter.reply(201, json={"uuid": "u"})
@@ -236,7 +232,7 @@ def test_post_retried_after_429(make_transport: MakeTransport, adapter: FakeAdap
 
 
 def test_post_retried_after_503_with_retry_after(
-    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime
+    make_transport: MakeTransport, adapter: FakeBackend, fake_time: FakeTime
 ) -> None:
     transport = make_transport()
     adapter.reply(503, json={"detail": "busy"}, headers={"Retry-After": "2"})
@@ -247,7 +243,7 @@ def test_post_retried_after_503_with_retry_after(
 
 @pytest.mark.parametrize(("status", "headers"), [(502, {}), (503, {}), (504, {})])
 def test_post_not_retried_after_gateway_errors(
-    make_transport: MakeTransport, adapter: FakeAdapter, status: int, headers: dict[str, str]
+    make_transport: MakeTransport, adapter: FakeBackend, status: int, headers: dict[str, str]
 ) -> None:
     transport = make_transport()
     adapter.reply(status, "<html><title>gateway</title></html>", headers=headers)
@@ -260,7 +256,7 @@ def test_post_not_retried_after_gateway_errors(
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 500])
 def test_other_statuses_are_not_retried(
-    make_transport: MakeTransport, adapter: FakeAdapter, status: int
+    make_transport: MakeTransport, adapter: FakeBackend, status: int
 ) -> None:
     transport = make_transport()
     adapter.reply(status, json={"detail": "no"})
@@ -270,7 +266,7 @@ def test_other_statuses_are_not_retried(
 
 
 def test_429_exhausted_raises_api_limit_error(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     transport = make_transport(max_attempts=2)
     throttled(adapter, "1")
@@ -285,7 +281,7 @@ def test_429_exhausted_raises_api_limit_error(
 
 
 def test_429_makes_the_next_request_wait(
-    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime
+    make_transport: MakeTransport, adapter: FakeBackend, fake_time: FakeTime
 ) -> None:
     transport = make_transport(max_attempts=1)
     throttled(adapter, "3")
@@ -299,7 +295,7 @@ def test_429_makes_the_next_request_wait(
 
 
 def test_gate_past_the_budget_fails_fast(
-    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime
+    make_transport: MakeTransport, adapter: FakeBackend, fake_time: FakeTime
 ) -> None:
     transport = make_transport(max_attempts=1, total=5.0, max_retry_after=30.0)
     throttled(adapter, "20")
@@ -315,7 +311,7 @@ def test_gate_past_the_budget_fails_fast(
 
 
 def test_each_retry_logged_at_info_without_the_key(
-    make_transport: MakeTransport, adapter: FakeAdapter, caplog: pytest.LogCaptureFixture
+    make_transport: MakeTransport, adapter: FakeBackend, caplog: pytest.LogCaptureFixture
 ) -> None:
     transport = make_transport(jitter=0.0)
     adapter.reply(503, json={"detail": "down"})
@@ -339,7 +335,7 @@ def test_each_retry_logged_at_info_without_the_key(
 
 
 def test_one_jitter_draw_per_retry_after_429(
-    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime
+    make_transport: MakeTransport, adapter: FakeBackend, fake_time: FakeTime
 ) -> None:
     # A 429 without Retry-After closes the shared gate for the backoff delay; the wait
     # must be that same delay, not the larger of two independent jitter draws.
@@ -352,27 +348,25 @@ def test_one_jitter_draw_per_retry_after_429(
     assert fake_time.sleeps == [0.2, 0.8]
 
 
-@pytest.mark.parametrize(
-    "failure",
-    [
-        lambda: requests.exceptions.InvalidURL("Failed to parse: https://h:99999/"),
-        lambda: requests.exceptions.InvalidSchema("No connection adapters were found"),
-        lambda: requests.exceptions.MissingSchema("Invalid URL 'x': No scheme supplied"),
-        lambda: requests.exceptions.InvalidHeader("Invalid leading whitespace"),
-        lambda: requests.exceptions.TooManyRedirects("Exceeded 30 redirects."),
-    ],
-)
-def test_local_request_errors_are_not_retried(
-    make_transport: MakeTransport, adapter: FakeAdapter, fake_time: FakeTime, failure: Any
+@pytest.mark.parametrize("reached", [False, True])
+def test_requests_that_cannot_succeed_as_sent_are_not_retried(
+    make_transport: MakeTransport, adapter: FakeBackend, fake_time: FakeTime, reached: bool
 ) -> None:
-    # These fail the same way every time: retrying only burns the time budget, and the
-    # message must not claim the connection was lost.
+    # A malformed URL or header, a redirect loop (which the requests backend reports as
+    # kind "invalid", see test_transport_requests_backend.py) fail the same way every
+    # time: retrying only burns the time budget, and the message must not claim the
+    # connection was lost.
     transport = make_transport()
-    adapter.fail(failure())
+    adapter.fail(
+        ConnectionFailed(
+            "TooManyRedirects: Exceeded 30 redirects.", kind="invalid", reached_server=reached
+        )
+    )
     adapter.reply(200, json={})
     with pytest.raises(errors.NetworkError) as caught:
         transport.request("GET", URL_)
     assert len(adapter.sent) == 1
     assert fake_time.sleeps == []
     assert "connection was lost" not in str(caught.value)
-    assert isinstance(caught.value.cause, requests.RequestException)
+    assert "cannot succeed as sent" in str(caught.value)
+    assert isinstance(caught.value.cause, ConnectionFailed)

@@ -8,9 +8,10 @@ from typing import Any, Callable
 
 import pytest
 import requests
-from http_fakes import SECRET_KEY, FakeAdapter, assert_no_secret
+from http_fakes import SECRET_KEY, FakeBackend, assert_no_secret
 from yarl import URL
 
+from segments_orm import ConnectionFailed
 from segments_orm import exceptions as errors
 from segments_orm._transport import PROTOCOL_VERSION, Transport, encode_json
 from segments_orm._urls import ApiUrl
@@ -20,7 +21,7 @@ API = URL("https://api.segments.ai/datasets/jane/flowers/")
 MakeTransport = Callable[..., Transport]
 
 
-def test_api_request_headers(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
+def test_api_request_headers(make_transport: MakeTransport, adapter: FakeBackend) -> None:
     transport = make_transport()
     adapter.reply(200, json={"name": "flowers"})
     assert transport.request("GET", API) == {"name": "flowers"}
@@ -34,7 +35,7 @@ def test_api_request_headers(make_transport: MakeTransport, adapter: FakeAdapter
 
 
 def test_key_goes_only_to_the_api_origin(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     transport = make_transport()
     for _ in range(3):
@@ -47,7 +48,7 @@ def test_key_goes_only_to_the_api_origin(
 
 
 def test_key_not_sent_with_prefix_root_to_other_paths_of_origin(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     # Same origin, the key goes: the origin, not the path prefix, is the trust boundary.
     transport = make_transport(api_url="https://example.com/api/")
@@ -57,7 +58,7 @@ def test_key_not_sent_with_prefix_root_to_other_paths_of_origin(
 
 
 def test_download_never_sends_the_key_even_to_the_api_origin(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     transport = make_transport()
     adapter.reply(200, b"\x89PNG...")
@@ -69,14 +70,14 @@ def test_download_never_sends_the_key_even_to_the_api_origin(
         assert sent.timeout is not None
 
 
-def test_download_refuses_non_http(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
+def test_download_refuses_non_http(make_transport: MakeTransport, adapter: FakeBackend) -> None:
     transport = make_transport()
     with pytest.raises(errors.ValidationError):
         transport.download("file:///etc/passwd")
     assert adapter.sent == []
 
 
-def test_download_error_maps_status(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
+def test_download_error_maps_status(make_transport: MakeTransport, adapter: FakeBackend) -> None:
     transport = make_transport()
     adapter.reply(403, "<Error><Code>AccessDenied</Code></Error>")
     with pytest.raises(errors.AuthorizationError):
@@ -84,7 +85,7 @@ def test_download_error_maps_status(make_transport: MakeTransport, adapter: Fake
 
 
 def test_post_multipart_sends_every_field_and_no_key(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     transport = make_transport()
     adapter.reply(204)
@@ -98,7 +99,8 @@ def test_post_multipart_sends_every_field_and_no_key(
     assert "Authorization" not in sent.headers
     assert "X-source" not in sent.headers
     assert sent.headers["Content-Type"].startswith("multipart/form-data")
-    body = sent.body if isinstance(sent.body, bytes) else sent.body.encode()
+    body = sent.raw
+    assert isinstance(body, bytes)
     for name, value in fields.items():
         assert f'name="{name}"'.encode() in body
         assert value.encode() in body
@@ -109,7 +111,7 @@ def test_post_multipart_sends_every_field_and_no_key(
 
 
 def test_post_multipart_non_json_success_is_fine(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     # S3 answers an XML document (WIRE.md 15.9): that is success, not a decoding error.
     transport = make_transport()
@@ -118,7 +120,7 @@ def test_post_multipart_non_json_success_is_fine(
 
 
 def test_post_multipart_retried_after_a_dropped_connection(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     from http_fakes import connection_dropped
 
@@ -130,7 +132,7 @@ def test_post_multipart_retried_after_a_dropped_connection(
 
 
 def test_json_body_is_compact_with_content_type(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     transport = make_transport()
     adapter.reply(201, json={"ok": 1})
@@ -139,12 +141,12 @@ def test_json_body_is_compact_with_content_type(
     assert sent.headers["Content-Type"] == "application/json"
     assert "Content-Encoding" not in sent.headers
     assert (
-        sent.body
+        sent.raw
         == json.dumps({"name": "flowers", "tags": ["a", "é"]}, separators=(",", ":")).encode()
     )
 
 
-def test_gzip_body(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
+def test_gzip_body(make_transport: MakeTransport, adapter: FakeBackend) -> None:
     transport = make_transport()
     adapter.reply(201, json={"ok": 1})
     payload = {"name": "violet.jpg", "attributes": {"image": {"url": "https://x/v.jpg"}}}
@@ -152,17 +154,16 @@ def test_gzip_body(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
     sent = adapter.sent[0]
     assert sent.headers["Content-Encoding"] == "gzip"
     assert sent.headers["Content-Type"] == "application/json"
-    assert int(sent.headers["Content-Length"]) == len(sent.body)
-    assert json.loads(gzip.decompress(sent.body)) == payload
+    assert json.loads(gzip.decompress(sent.raw)) == payload
 
 
 def test_delete_without_body_sends_none(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     transport = make_transport()
     adapter.reply(204)
     assert transport.request("DELETE", API, expect="optional") is None
-    assert not adapter.sent[0].body
+    assert not adapter.sent[0].raw
     assert "Content-Type" not in adapter.sent[0].headers
 
 
@@ -179,7 +180,7 @@ def test_delete_without_body_sends_none(
     ],
 )
 def test_nan_and_infinity_refused_before_sending(
-    make_transport: MakeTransport, adapter: FakeAdapter, payload: Any, path: str
+    make_transport: MakeTransport, adapter: FakeBackend, payload: Any, path: str
 ) -> None:
     transport = make_transport()
     for gzip_body in (False, True):
@@ -194,7 +195,7 @@ def test_unencodable_body_refused() -> None:
         encode_json({"when": object()})
 
 
-def test_timeout_always_passed(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
+def test_timeout_always_passed(make_transport: MakeTransport, adapter: FakeBackend) -> None:
     transport = make_transport(timeout=(3, 30))
     adapter.reply(200, json={})
     adapter.reply(200, json={})
@@ -204,11 +205,8 @@ def test_timeout_always_passed(make_transport: MakeTransport, adapter: FakeAdapt
     assert adapter.sent[1].timeout == 7.0
 
 
-def test_default_timeout_is_finite(adapter: FakeAdapter) -> None:
-    from http_fakes import mount
-
-    transport = Transport(SECRET_KEY, ApiUrl("https://api.segments.ai/"))
-    mount(transport.session, adapter)
+def test_default_timeout_is_finite(adapter: FakeBackend) -> None:
+    transport = Transport(SECRET_KEY, ApiUrl("https://api.segments.ai/"), backend=adapter)
     adapter.reply(200, json={})
     transport.request("GET", API)
     timeout = adapter.sent[0].timeout
@@ -221,7 +219,7 @@ def test_default_timeout_is_finite(adapter: FakeAdapter) -> None:
     "bad", [None, 0, -1, float("inf"), float("nan"), (5, None), (0, 5), True, "5", [5, 60]]
 )
 def test_bad_timeouts_refused(
-    make_transport: MakeTransport, adapter: FakeAdapter, bad: Any
+    make_transport: MakeTransport, adapter: FakeBackend, bad: Any
 ) -> None:
     with pytest.raises(errors.ValidationError, match="timeout"):
         Transport(SECRET_KEY, ApiUrl("https://api.segments.ai/"), timeout=bad)
@@ -235,7 +233,7 @@ def test_bad_timeouts_refused(
 
 @pytest.mark.parametrize("body", [b"", b"   ", b"<html>OK</html>", b"{truncated"])
 def test_non_json_success_raises_network_error(
-    make_transport: MakeTransport, adapter: FakeAdapter, body: bytes
+    make_transport: MakeTransport, adapter: FakeBackend, body: bytes
 ) -> None:
     transport = make_transport()
     adapter.reply(200, body)
@@ -249,7 +247,7 @@ def test_non_json_success_raises_network_error(
 
 
 def test_optional_accepts_empty_but_not_garbage(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     transport = make_transport()
     adapter.reply(204)
@@ -259,7 +257,7 @@ def test_optional_accepts_empty_but_not_garbage(
         transport.request("DELETE", API, expect="optional")
 
 
-def test_expect_bytes_and_none(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
+def test_expect_bytes_and_none(make_transport: MakeTransport, adapter: FakeBackend) -> None:
     transport = make_transport()
     adapter.reply(200, b"\x00\x01")
     adapter.reply(200, b"ignored")
@@ -268,7 +266,7 @@ def test_expect_bytes_and_none(make_transport: MakeTransport, adapter: FakeAdapt
 
 
 def test_http_error_carries_request_details(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     transport = make_transport()
     adapter.reply(404, json={"detail": "Not found."})
@@ -283,7 +281,7 @@ def test_http_error_carries_request_details(
 
 
 def test_connection_error_is_wrapped_without_secret(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     from http_fakes import connection_refused
 
@@ -292,11 +290,11 @@ def test_connection_error_is_wrapped_without_secret(
     with pytest.raises(errors.NetworkError) as caught:
         transport.request("GET", API)
     assert "could not connect" in str(caught.value)
-    assert isinstance(caught.value.cause, requests.ConnectionError)
+    assert isinstance(caught.value.cause, ConnectionFailed)
     assert_no_secret(caught.value)
 
 
-def test_closed_transport_refuses(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
+def test_closed_transport_refuses(make_transport: MakeTransport, adapter: FakeBackend) -> None:
     transport = make_transport()
     transport.close()
     transport.close()  # twice is fine
@@ -307,7 +305,7 @@ def test_closed_transport_refuses(make_transport: MakeTransport, adapter: FakeAd
     assert adapter.sent == []
 
 
-def test_requests_are_counted(make_transport: MakeTransport, adapter: FakeAdapter) -> None:
+def test_requests_are_counted(make_transport: MakeTransport, adapter: FakeBackend) -> None:
     transport = make_transport()
     adapter.reply(503, json={})
     adapter.reply(200, json={})
@@ -322,7 +320,7 @@ def test_repr_has_no_key(make_transport: MakeTransport) -> None:
 
 
 def test_redirects_not_followed_for_writes(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     # requests would replay a POST redirected by 302 as a GET without its body.
     transport = make_transport()
@@ -333,7 +331,7 @@ def test_redirects_not_followed_for_writes(
 
 
 def test_file_urls_go_out_byte_for_byte(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     # A presigned URL is signed as issued: re-encoding its query would change it.
     signed = (

@@ -20,8 +20,6 @@ def api() -> FakeApi:
 @pytest.fixture
 def client(api: FakeApi) -> Iterator[Client]:
     """A client whose every request goes to ``api`` (no retries, so counts are exact)."""
-    made = Client(api_key=SECRET_KEY, api_url=API_ROOT, retry=RetryPolicy.none())
-    made.transport.session.mount("https://", api)
-    made.transport.session.mount("http://", api)
+    made = Client(api_key=SECRET_KEY, api_url=API_ROOT, retry=RetryPolicy.none(), backend=api)
     yield made
     made.close()

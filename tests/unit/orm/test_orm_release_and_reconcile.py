@@ -90,8 +90,8 @@ def retrying_client(api: FakeApi) -> Iterator[Client]:
         api_key=SECRET_KEY,
         api_url=API_ROOT,
         retry=RetryPolicy(sleep=time.sleep, clock=time.clock, random=lambda: 0.5),
+        backend=api,
     )
-    made.transport.session.mount("https://", api)
     yield made
     made.close()
 

@@ -119,8 +119,8 @@ def test_breaking_out_abandons_the_page_read_ahead_instead_of_retrying_it(
         api_key="k" * 40,
         api_url="https://api.example/",
         retry=RetryPolicy(max_attempts=10, backoff=30.0, max_backoff=30.0, total=600.0),
+        backend=api,
     )
-    retrying.transport.session.mount("https://", api)
     try:
         dataset = retrying.datasets.get("jane/flowers")
         for sample in dataset.samples.all().page_size(2).iterator():

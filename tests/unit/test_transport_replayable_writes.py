@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import pytest
-from http_fakes import FakeAdapter, connection_dropped, read_timeout
+from http_fakes import FakeBackend, connection_dropped, read_timeout
 from yarl import URL
 
 from segments_orm import exceptions as errors
@@ -18,7 +18,7 @@ MakeTransport = Callable[..., Transport]
 
 @pytest.mark.parametrize("failure", [connection_dropped, read_timeout])
 def test_replayable_post_is_retried_after_a_lost_answer(
-    make_transport: MakeTransport, adapter: FakeAdapter, failure: Any
+    make_transport: MakeTransport, adapter: FakeBackend, failure: Any
 ) -> None:
     transport = make_transport()
     adapter.fail(failure())
@@ -31,7 +31,7 @@ def test_replayable_post_is_retried_after_a_lost_answer(
 
 
 def test_a_plain_post_is_still_not_replayed(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     transport = make_transport()
     adapter.fail(connection_dropped())
@@ -42,7 +42,7 @@ def test_a_plain_post_is_still_not_replayed(
 
 
 def test_replayable_false_stops_even_a_get(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     transport = make_transport()
     adapter.fail(connection_dropped())
@@ -53,7 +53,7 @@ def test_replayable_false_stops_even_a_get(
 
 
 def test_replays_stay_within_max_attempts(
-    make_transport: MakeTransport, adapter: FakeAdapter
+    make_transport: MakeTransport, adapter: FakeBackend
 ) -> None:
     transport = make_transport(max_attempts=3)
     for _ in range(3):

@@ -3,7 +3,7 @@ further meanwhile, the request waits the rest instead of earning one more 429.""
 
 from __future__ import annotations
 
-from http_fakes import FakeAdapter, FakeTime
+from http_fakes import FakeBackend, FakeTime
 from yarl import URL
 
 from segments_orm._transport import RetryPolicy, Transport
@@ -12,7 +12,7 @@ URL_ = URL("https://api.segments.ai/user/")
 
 
 def test_a_gate_extended_during_the_wait_is_waited_out(
-    make_transport: object, adapter: FakeAdapter, fake_time: FakeTime
+    make_transport: object, adapter: FakeBackend, fake_time: FakeTime
 ) -> None:
     transport: Transport
 

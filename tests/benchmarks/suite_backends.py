@@ -1,0 +1,120 @@
+"""Time test suites side by side: the emulator suite in-process vs over sockets, and the
+README's test command in another checkout (before) vs this one (after).
+
+Run from the repository root::
+
+    python tests/benchmarks/suite_backends.py                  # emulator suite, 2 rounds
+    python tests/benchmarks/suite_backends.py --before /path/to/old/checkout
+
+Runs alternate (in-process, sockets, in-process, ...) so that a machine busy with other
+work slows both sides alike; each figure is the median of its rounds, for the whole pytest
+process (start-up and collection included): wall-clock time, and CPU time (user + system,
+of pytest and everything it started), which a machine shared with other work disturbs
+less. Nothing is judged: the script prints the times and the ratios. Results go to
+docs/performance.rst by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+# Tests that stay on sockets whichever backend is chosen (HTTP serving itself, and bare
+# requests to issued URLs): left out, so both sides run exactly the same tests.
+SOCKET_ONLY = [
+    "--ignore=tests/emulator/test_emu_server.py",
+    "--ignore=tests/emulator/hostile",
+    "--deselect=tests/emulator/test_emu_resources.py::test_asset_upload_accepts_the_security_token",
+    "--deselect=tests/emulator/test_emu_resources.py::test_asset_upload_checks_the_issued_fields",
+    "--deselect=tests/emulator/test_emu_resources.py::test_asset_upload_flow",
+    "--deselect=tests/emulator/test_emu_resources.py::"
+    "test_release_is_pending_then_succeeds_and_serves_the_release_file",
+]
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(arguments: Sequence[str], cwd: Path) -> tuple[float, float, str]:
+    """Run pytest with ``arguments`` in ``cwd``; return wall and CPU seconds, its last line."""
+    cpu = children_cpu()
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    cpu = children_cpu() - cpu
+    lines = result.stdout.strip().splitlines()
+    last = lines[-1] if lines else result.stderr.strip()[-200:]
+    if result.returncode != 0:
+        raise SystemExit(f"pytest {' '.join(arguments)} failed in {cwd}:\n{result.stdout[-3000:]}")
+    return seconds, cpu, last
+
+
+def side_by_side(name: str, sides: dict[str, tuple[list[str], Path]], rounds: int) -> None:
+    walls: dict[str, list[float]] = {label: [] for label in sides}
+    cpus: dict[str, list[float]] = {label: [] for label in sides}
+    for round_number in range(rounds):
+        for label, (arguments, cwd) in sides.items():
+            seconds, cpu, last = run(arguments, cwd)
+            walls[label].append(seconds)
+            cpus[label].append(cpu)
+            print(
+                f"{name} round {round_number + 1} {label:<10} wall {seconds:7.1f} s  "
+                f"cpu {cpu:7.1f} s  ({last})"
+            )
+    first, second = list(sides)
+    for what, times in (("wall", walls), ("cpu", cpus)):
+        medians = {label: statistics.median(values) for label, values in times.items()}
+        for label, value in medians.items():
+            print(f"{name} median {what} {label:<10} {value:7.1f} s")
+        print(f"{name} ratio {what} {first}/{second} {medians[first] / medians[second]:.2f}")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each side (default 2)")
+    parser.add_argument(
+        "--before", type=Path, help="a checkout to time the README's command in, against this one"
+    )
+    parser.add_argument(
+        "--skip-emulator", action="store_true", help="time only the README's command"
+    )
+    args = parser.parse_args(argv)
+    if not args.skip_emulator:
+        emulator = ["tests/emulator", *SOCKET_ONLY]
+        side_by_side(
+            "emulator-suite",
+            {
+                "inprocess": ([*emulator, "--segments-backend=inprocess"], ROOT),
+                "sockets": ([*emulator, "--segments-backend=http"], ROOT),
+            },
+            args.rounds,
+        )
+    if args.before is not None:
+        # The README's command: "python -m pytest -q" from the checkout's root.
+        side_by_side(
+            "readme-command",
+            {"after": ([], ROOT), "before": ([], args.before.resolve())},
+            args.rounds,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
