@@ -11,7 +11,6 @@ from segments_orm.emulator._handlers._common import (
     Reply,
     _dataset,
     _label_row,
-    _labelset_exists,
     _sample,
     _sample_row,
     _task_type,
@@ -193,14 +192,17 @@ _SAMPLE_SORTS: dict[str, Callable[[sqlite3.Row, dict[str, Any], Optional[sqlite3
 
 
 def list_samples(ctx: Ctx) -> Reply:
-    """GET /datasets/{owner}/{name}/samples/ with the filters of WIRE.md 3.4."""
+    """GET /datasets/{owner}/{name}/samples/ with the filters of WIRE.md 3.4.
+
+    Lenient where the platform is: an unknown ``labelset`` lists samples without labels,
+    a ``filters`` item without a colon is ignored, and an unknown ``sort`` key gives the
+    default order (by name), as DRF's ordering filter drops fields it does not know.
+    """
     dataset, _ = _dataset(ctx, "read")
     query = ctx.query
     tx = ctx.tx
     labelset_param = query.get("labelset") or None
     labelset = labelset_param or GROUND_TRUTH
-    if labelset_param is not None and not _labelset_exists(tx, dataset["id"], labelset):
-        raise bad_request("labelset", f"Labelset {labelset} does not exist.")
     statuses: Optional[set[str]] = None
     if query.get("label_status"):
         statuses = set()
@@ -210,19 +212,15 @@ def list_samples(ctx: Ctx) -> Reply:
                 raise bad_request("label_status", f'"{status}" is not a valid choice.')
             statuses.add(status)
     filters: list[tuple[str, str]] = []
-    if query.get("filters"):
-        for pair in query["filters"].split(","):
-            key, colon, value = pair.partition(":")
-            if not colon or not key:
-                raise bad_request("filters", f'Expected key:value pairs, got "{pair}".')
+    for pair in query.get("filters", "").split(","):
+        key, colon, value = pair.partition(":")
+        if colon and key:
             filters.append((key, value))
     sort = query.get("sort", "name")
+    if sort.lstrip("-") not in _SAMPLE_SORTS:
+        sort = "name"
     descending = sort.startswith("-")
-    sort_key = _SAMPLE_SORTS.get(sort.lstrip("-"))
-    if sort_key is None:
-        raise bad_request(
-            "sort", f'"{sort}" is not a valid choice; use one of {sorted(_SAMPLE_SORTS)}.'
-        )
+    sort_key = _SAMPLE_SORTS[sort.lstrip("-")]
     contains = query.get("name__contains")
 
     labels = {
