@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from segments_orm.emulator._handlers._common import (
     Reply,
@@ -22,6 +22,7 @@ from segments_orm.emulator._http import (
     one_of,
     validate,
 )
+from segments_orm.emulator._shapes import check_label_attributes
 from segments_orm.emulator._store import dump, load, now_iso
 from segments_orm.emulator._views import (
     label_json,
@@ -32,18 +33,21 @@ _WRITABLE_STATUSES = [status for status in LabelStatus.values() if status != "UN
 _REVIEW_STATUSES = {"REVIEWED", "REJECTED", "VERIFIED", "REVIEWING_IN_PROGRESS"}
 
 
-def _label_attributes(value: Any) -> dict[str, Any]:
-    attributes = as_object(value)
-    for key in ("annotations", "frames", "sensors"):
-        if key in attributes and not isinstance(attributes[key], list):
-            raise ValueError(f"'{key}' must be a list.")
-    return attributes
+def _label_attributes_for(task_type: str) -> Callable[[Any], dict[str, Any]]:
+    """Build the converter that checks label attributes against the task type's shape."""
+
+    def convert(value: Any) -> dict[str, Any]:
+        attributes = as_object(value)
+        check_label_attributes(task_type, attributes)
+        return attributes
+
+    return convert
 
 
-def _label_spec(*, partial: bool) -> dict[str, Field]:
+def _label_spec(task_type: str, *, partial: bool) -> dict[str, Field]:
     return {
         "label_status": Field(one_of(_WRITABLE_STATUSES)),
-        "attributes": Field(_label_attributes, required=not partial),
+        "attributes": Field(_label_attributes_for(task_type), required=not partial),
         "score": Field(as_number, nullable=True),
         "rating": Field(as_number, nullable=True),
     }
@@ -59,7 +63,7 @@ def _label_target(ctx: Ctx, action: str) -> tuple[sqlite3.Row, sqlite3.Row, str]
 
 def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
     sample, dataset, labelset = _label_target(ctx, "write_labels")
-    values = validate(ctx.object_body(), _label_spec(partial=not replace))
+    values = validate(ctx.object_body(), _label_spec(_task_type(dataset), partial=not replace))
     existing = _label_row(ctx.tx, sample["uuid"], labelset)
     now = now_iso()
     if existing is None and not replace:

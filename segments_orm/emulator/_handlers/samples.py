@@ -29,6 +29,7 @@ from segments_orm.emulator._http import (
     paginate,
     validate,
 )
+from segments_orm.emulator._shapes import check_json_values
 from segments_orm.emulator._store import Tx, dump, load, now_iso
 from segments_orm.emulator._views import (
     GROUND_TRUTH,
@@ -63,6 +64,7 @@ def _sample_attributes_for(task_type: str) -> Callable[[Any], dict[str, Any]]:
 
     def convert(value: Any) -> dict[str, Any]:
         attributes = as_object(value)
+        check_json_values(attributes)
         if key and not isinstance(attributes.get(key), kind):
             shape = "an object" if kind is dict else "a list"
             raise ValueError(f"A {task_type} sample needs '{key}' as {shape}.")
@@ -71,11 +73,17 @@ def _sample_attributes_for(task_type: str) -> Callable[[Any], dict[str, Any]]:
     return convert
 
 
+def _metadata(value: Any) -> dict[str, Any]:
+    metadata = as_object(value)
+    check_json_values(metadata)
+    return metadata
+
+
 def _sample_spec(task_type: str, *, partial: bool) -> dict[str, Field]:
     return {
         "name": Field(as_name, required=not partial),
         "attributes": Field(_sample_attributes_for(task_type), required=not partial),
-        "metadata": Field(as_object, nullable=True),
+        "metadata": Field(_metadata, nullable=True),
         "priority": Field(as_number),
         "readme": Field(as_str, nullable=True),
         "assigned_labeler": Field(as_str, nullable=True),
