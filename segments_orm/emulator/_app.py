@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from segments_orm.emulator import _admin
 from segments_orm.emulator import _handlers as h
 from segments_orm.emulator._faults import ERROR_BODIES, Faults, RateLimiter, Stats
+from segments_orm.emulator._handlers.releases import SIGNED_URL_TTL
 from segments_orm.emulator._http import MAX_BODY_BYTES, ApiError, Ctx
 from segments_orm.emulator._store import DEMO_USERNAME, Store, Tx, new_api_key, now_iso
 
@@ -269,6 +270,12 @@ class Emulator:
             SUCCEEDED (or FAILED).
         seed: Accounts to create at start: a JSON seed file path or its parsed content (see
             `load_seed`).
+
+    Attributes:
+        signed_url_ttl: Seconds a capability URL it issues stays valid (an asset's presigned
+            upload form, a release file's signed URL), 3600 as S3's default; shorten it in
+            tests. A release URL also stops working for a user who can no longer read the
+            dataset.
     """
 
     def __init__(
@@ -281,6 +288,7 @@ class Emulator:
         self.store = Store(str(db))
         self.release_delay = float(release_delay)
         self._initial_release_delay = self.release_delay
+        self.signed_url_ttl = SIGNED_URL_TTL
         self.faults: Optional[Faults] = None
         self._rate_limiter: Optional[RateLimiter] = None
         self._stats = Stats()
@@ -400,6 +408,7 @@ class Emulator:
         self.faults = None
         self._rate_limiter = None
         self.release_delay = self._initial_release_delay
+        self.signed_url_ttl = SIGNED_URL_TTL
         self._stats = Stats()
 
     @property
