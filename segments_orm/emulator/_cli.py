@@ -71,6 +71,13 @@ def build_parser(prog: str = "segments-orm emulator") -> argparse.ArgumentParser
     parser.add_argument(
         "--release-delay", type=float, default=0.2, help="seconds a release stays PENDING"
     )
+    parser.add_argument(
+        "--signed-url-ttl",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="lifetime of presigned upload forms and signed release URLs (default 3600)",
+    )
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--latency", type=_latency, help="SECONDS or MIN,MAX added per request")
     faults.add_argument(
@@ -199,6 +206,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             return 2
     if args.rate_limit is not None:
         server.emulator.rate_limit = args.rate_limit
+    if args.signed_url_ttl is not None:
+        server.emulator.signed_url_ttl = args.signed_url_ttl
     try:
         server.start()
     except OSError as error:

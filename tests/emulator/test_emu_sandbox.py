@@ -304,3 +304,23 @@ def test_add_user_needs_an_existing_emulator_database(tmp_path):
     result = _cli("add-user", "alice", "--db", str(other))
     assert result.returncode == 2
     assert "is not an emulator database" in result.stderr
+
+
+def test_the_command_sets_the_lifetime_of_signed_urls(tmp_path):
+    sandbox = _Sandbox("--signed-url-ttl", "-1")
+    try:
+        assert sandbox.url is not None, sandbox.banner
+        key = next(
+            line.split(": ", 1)[1] for line in sandbox.banner if line.startswith("API key of")
+        )
+        headers = {"Authorization": f"APIKey {key}"}
+        file = requests.post(
+            sandbox.url + "assets/", json={"filename": "a.png"}, headers=headers, timeout=30
+        ).json()
+        form = file["presignedPostFields"]
+        upload = requests.post(form["url"], data=form["fields"], files={"file": b"x"}, timeout=30)
+        assert upload.status_code == 403
+        assert "Policy expired" in upload.json()["detail"]
+    finally:
+        code, err = sandbox.stop()
+    assert code == 0, err
