@@ -51,7 +51,18 @@ def _refused(response: Any, message: str) -> None:
 
 def _valid(task_type: str) -> dict[str, Any]:
     label = copy.deepcopy(P.LABELS[P.LABEL_FOR_TASK[task_type]])
+    # The shared payload carries one extra top-level key to show that reads keep it; a
+    # write refuses it (tested below), so a valid label goes without.
+    label.pop("reviewer_note", None)
     return label
+
+
+def test_the_shared_payloads_extra_key_is_refused_on_a_write(api):
+    uuid = _sample(api, "segmentation-bitmap")
+    label = copy.deepcopy(P.LABELS["segmentation-bitmap"])
+    assert "reviewer_note" in label
+    response = _put(api, uuid, label)
+    assert response.json()["attributes"][0].startswith("reviewer_note: unknown key")
 
 
 @pytest.mark.parametrize("task_type", TASK_TYPES)

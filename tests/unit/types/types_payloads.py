@@ -175,6 +175,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "annotations": SEG_ANNOTATIONS,
         "segmentation_bitmap": URL,
         "image_attributes": {"scene_type": "crossroads", "weather": "sunny", "isRaining": True},
+        "reviewer_note": None,
     },
     "bboxes": {
         "format_version": 0.1,
