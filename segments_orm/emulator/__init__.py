@@ -28,15 +28,20 @@ caller                  may
 owner                   everything
 organization admin      everything on the organization's datasets, and create them
 collaborator ``admin``  everything except deleting the dataset
-``manager``             read; update the dataset; samples, labels, labelsets,
-                        releases and issues (create, change, delete); read
-                        collaborators
-``reviewer``,           read; write labels; create and update issues
-``labeler``
+``manager``             read; update the dataset but not its ``public`` flag;
+                        samples, labels, labelsets, releases and issues (create,
+                        change, delete); read collaborators
+``reviewer``            read; write labels, any status; create and update issues
+``labeler``             as a reviewer, but no review status (REVIEWING_IN_PROGRESS,
+                        REVIEWED, REJECTED, VERIFIED)
 other org member        read the organization's datasets
 anyone else             read public datasets; a private one is 404 Not found
 no or unknown key       401
 ======================  ==========================================================
+
+Cloning a public dataset is open to anyone who may read it; cloning a private one needs
+the rank that may publish it (owner, organization admin, collaborator ``admin``). A
+dataset's ``owner`` shows a user's email only to that user, as ``/users/{u}`` does.
 
 A visible dataset the caller may not change answers 403 "You do not have permission to
 perform this action.". Creating a dataset under an organization, directly or as a clone,
@@ -53,13 +58,17 @@ chooses:
 
 - Creates answer 201, PUT of a label 201, reads and PATCHes 200, deletes 204 with no body,
   bulk delete 200 ``{"deleted_count": n}``; ``/api_status/`` answers 200 ``{}``.
-- Pages: ``per_page`` 1 to 1000 (else 400 ``{"per_page": [...]}``); a page past the end,
-  below 1 or not a number is 404 "Invalid page."; page 1 of nothing is ``[]``. Ties in any
-  sort keep creation order.
+- Pages: ``per_page`` up to 1000 (over it: 400 ``{"per_page": [...]}``; not a positive
+  integer: the default 1000, as DRF does); a page past the end, below 1 or not a number is
+  404 "Invalid page."; page 1 of nothing is ``[]``. Ties in any sort keep creation order.
 - Sample filters: ``name__contains`` is case-sensitive; ``filters`` pairs are ANDed and
-  compared as text, numbers or booleans; ``label_status`` values are ORed (case-insensitive)
-  and ``UNLABELED`` means no label in the labelset asked for (ground-truth by default); an
-  unknown labelset, status or sort key is a field-level 400.
+  compared as text, numbers or booleans, an item without a colon is ignored; ``label_status``
+  values are ORed (case-insensitive) and ``UNLABELED`` means no label in the labelset asked
+  for (ground-truth by default); an unknown status is a field-level 400, an unknown labelset
+  has no labels, and an unknown sort key gives the default order.
+- Labels are checked against their task type's shape: unknown top-level keys, missing
+  required keys and wrong types are a 400 naming the path (``{"attributes": ["annotations[0]
+  .points: ..."]}``); integers past 64 bits are refused in any stored document.
 - Samples: names are unique per dataset (``add_sample`` of a taken name: 400 "Sample with this
   name already exists."; ``samples_bulk`` returns the existing sample unchanged, validates the
   whole batch first and writes all or nothing); attributes must carry the key of the

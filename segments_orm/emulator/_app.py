@@ -11,14 +11,15 @@ import socket
 import time
 import zlib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
+from segments_orm.emulator import _admin
 from segments_orm.emulator import _handlers as h
 from segments_orm.emulator._faults import ERROR_BODIES, Faults, RateLimiter, Stats
+from segments_orm.emulator._handlers.releases import SIGNED_URL_TTL
 from segments_orm.emulator._http import (
     MAX_BODY_BYTES,
     MAX_QUERY_PARAMETERS,
@@ -37,7 +38,6 @@ from segments_orm.emulator._store import (
     new_api_key,
     now_iso,
 )
-from segments_orm.enums import Role
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -289,7 +289,7 @@ class StatsSnapshot:
         return f"StatsSnapshot({self.as_dict()!r})"
 
 
-SeedData = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+SeedData = _admin.SeedData
 
 
 class Emulator:
@@ -304,6 +304,12 @@ class Emulator:
             SUCCEEDED (or FAILED).
         seed: Accounts to create at start: a JSON seed file path or its parsed content (see
             `load_seed`).
+
+    Attributes:
+        signed_url_ttl: Seconds a capability URL it issues stays valid (an asset's presigned
+            upload form, a release file's signed URL), 3600 as S3's default; shorten it in
+            tests. A release URL also stops working for a user who can no longer read the
+            dataset.
     """
 
     def __init__(
@@ -316,6 +322,7 @@ class Emulator:
         self.store = Store(str(db))
         self.release_delay = float(release_delay)
         self._initial_release_delay = self.release_delay
+        self.signed_url_ttl = SIGNED_URL_TTL
         self.faults: Optional[Faults] = None
         self._rate_limiter: Optional[RateLimiter] = None
         self._stats = Stats()
@@ -349,7 +356,7 @@ class Emulator:
     def _ensure_demo(self) -> None:
         with self.store.transaction() as tx:
             if tx.one("SELECT 1 FROM users WHERE username = ?", (DEMO_USERNAME,)) is None:
-                _insert_user(tx, DEMO_USERNAME, "demo@example.com", organization=False)
+                _admin.insert_user(tx, DEMO_USERNAME, "demo@example.com", organization=False)
             tx.run(
                 "INSERT OR IGNORE INTO api_keys (key, username, created_at) VALUES (?, ?, ?)",
                 (self._demo_key, DEMO_USERNAME, now_iso()),
@@ -369,8 +376,8 @@ class Emulator:
             ValueError: If the username is invalid or taken.
         """
         with self.store.transaction() as tx:
-            _insert_user(tx, username, email or f"{username}@example.com", organization=False)
-            return _insert_key(tx, username, api_key)
+            _admin.insert_user(tx, username, email or f"{username}@example.com", organization=False)
+            return _admin.insert_key(tx, username, api_key)
 
     def add_organization(self, name: str, email: Optional[str] = None) -> None:
         """Create an organization (an account that owns datasets and has members).
@@ -379,7 +386,7 @@ class Emulator:
             ValueError: If the name is invalid or taken.
         """
         with self.store.transaction() as tx:
-            _insert_user(tx, name, email, organization=True)
+            _admin.insert_user(tx, name, email, organization=True)
 
     def add_member(self, org: str, username: str, role: str = "labeler") -> None:
         """Add a user to an organization, or change their role in it.
@@ -394,21 +401,8 @@ class Emulator:
             ValueError: If the organization or the user does not exist, or the role is
                 unknown.
         """
-        role = str(role)
-        if role not in Role.values():
-            raise ValueError(f"unknown role {role!r}; use one of {Role.values()}")
         with self.store.transaction() as tx:
-            account = tx.one("SELECT * FROM users WHERE username = ?", (org,))
-            if account is None or not account["is_organization"]:
-                raise ValueError(f"no organization named {org!r}")
-            user = tx.one("SELECT * FROM users WHERE username = ?", (username,))
-            if user is None or user["is_organization"]:
-                raise ValueError(f"no user named {username!r}")
-            tx.run(
-                "INSERT INTO memberships (org, username, role) VALUES (?, ?, ?)"
-                " ON CONFLICT (org, username) DO UPDATE SET role = excluded.role",
-                (org, username, role),
-            )
+            _admin.set_member(tx, org, username, role)
 
     def issue_api_key(self, username: str, api_key: Optional[str] = None) -> str:
         """Issue another API key for an existing user and return it.
@@ -417,13 +411,10 @@ class Emulator:
             ValueError: If the user does not exist or the key is taken.
         """
         with self.store.transaction() as tx:
-            user = tx.one("SELECT * FROM users WHERE username = ?", (username,))
-            if user is None or user["is_organization"]:
-                raise ValueError(f"no user named {username!r}")
-            return _insert_key(tx, username, api_key)
+            return _admin.insert_key(tx, username, api_key)
 
-    def load_seed(self, seed: SeedData) -> None:
-        """Create the accounts described by a seed file or mapping.
+    def load_seed(self, seed: SeedData) -> _admin.SeedReport:
+        """Create the accounts described by a seed file or mapping that do not exist yet.
 
         The format is::
 
@@ -431,25 +422,20 @@ class Emulator:
              "organizations": [{"name": "acme",
                                 "members": [{"username": "john", "role": "admin"}]}]}
 
+        Loading the same seed again changes nothing, so a sandbox restarted with the same
+        seed starts; the whole seed applies in one transaction, or nothing of it does.
+
+        Returns:
+            What was created.
+
         Raises:
-            ValueError: If the seed is malformed or names a taken account.
+            SeedConflictError: If the seed contradicts the database (an account of the other
+                kind, another email or role, a key registered to someone else).
+            ValueError: If the seed is malformed or unreadable.
         """
-        data: Any
-        if isinstance(seed, Mapping):
-            data = seed
-        else:
-            data = json.loads(Path(seed).read_text(encoding="utf-8"))
-        if not isinstance(data, Mapping):
-            raise ValueError("a seed must be a JSON object")
-        try:
-            for user in data.get("users", []):
-                self.add_user(user["username"], user.get("email"), api_key=user.get("api_key"))
-            for org in data.get("organizations", []):
-                self.add_organization(org["name"], org.get("email"))
-                for member in org.get("members", []):
-                    self.add_member(org["name"], member["username"], member.get("role", "labeler"))
-        except (KeyError, TypeError, AttributeError) as error:
-            raise ValueError(f"malformed seed: {error!r}") from None
+        data = _admin.read_seed(seed)
+        with self.store.transaction() as tx:
+            return _admin.apply_seed(tx, data)
 
     def reset(self) -> None:
         """Wipe the state back to the demo user (same key); clear faults and counters."""
@@ -458,6 +444,7 @@ class Emulator:
         self.faults = None
         self._rate_limiter = None
         self.release_delay = self._initial_release_delay
+        self.signed_url_ttl = SIGNED_URL_TTL
         self._stats = Stats()
 
     @property
@@ -656,27 +643,3 @@ def _set_meta(tx: Tx, key: str, value: str) -> None:
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
-
-
-def _insert_user(tx: Tx, username: str, email: Optional[str], *, organization: bool) -> None:
-    if not isinstance(username, str) or not username.strip() or "/" in username:
-        raise ValueError(f"invalid username {username!r}")
-    if tx.one("SELECT 1 FROM users WHERE username = ?", (username,)) is not None:
-        raise ValueError(f"the username {username!r} is taken")
-    tx.insert(
-        "users",
-        {
-            "username": username,
-            "email": email,
-            "is_organization": int(organization),
-            "created_at": now_iso(),
-        },
-    )
-
-
-def _insert_key(tx: Tx, username: str, api_key: Optional[str]) -> str:
-    key = api_key or new_api_key()
-    if tx.one("SELECT 1 FROM api_keys WHERE key = ?", (key,)) is not None:
-        raise ValueError("that API key is already registered")
-    tx.insert("api_keys", {"key": key, "username": username, "created_at": now_iso()})
-    return key

@@ -1,13 +1,18 @@
-"""``segments-orm emulator``: serve the emulator in the foreground."""
+"""``segments-orm emulator``: serve the emulator in the foreground, or add accounts to its db.
+
+``segments-orm emulator add-user NAME --db FILE`` and ``add-key NAME --db FILE`` change the
+database of a sandbox, also while a server runs on it: the server reads accounts and keys
+from the database on every request.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_account_parser", "build_parser", "main"]
 
 
 def _latency(text: str) -> Union[float, tuple[float, float]]:
@@ -40,11 +45,16 @@ def _rate_limit(text: str) -> tuple[int, float]:
         raise argparse.ArgumentTypeError(f"expected N/SECONDS, got {text!r}") from None
 
 
+_ACCOUNT_COMMANDS = ("add-user", "add-key")
+
+
 def build_parser(prog: str = "segments-orm emulator") -> argparse.ArgumentParser:
     """Build the argument parser of the ``emulator`` command."""
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Serve a local emulator of the Segments.ai API until Ctrl-C.",
+        epilog="Accounts: `segments-orm emulator add-user NAME --db FILE` creates a user and "
+        "prints their key; `add-key NAME --db FILE` issues another key (see their --help).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one")
@@ -54,11 +64,19 @@ def build_parser(prog: str = "segments-orm emulator") -> argparse.ArgumentParser
     parser.add_argument(
         "--seed",
         metavar="FILE|N",
-        help="JSON file of users and organizations to create; an integer that names no file"
-        " seeds the fault generator instead (like --fault-seed)",
+        help="JSON file of users and organizations to create where missing (a restart with"
+        " the same seed is fine); an integer that names no file seeds the fault generator"
+        " instead (like --fault-seed)",
     )
     parser.add_argument(
         "--release-delay", type=float, default=0.2, help="seconds a release stays PENDING"
+    )
+    parser.add_argument(
+        "--signed-url-ttl",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="lifetime of presigned upload forms and signed release URLs (default 3600)",
     )
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--latency", type=_latency, help="SECONDS or MIN,MAX added per request")
@@ -88,8 +106,62 @@ def build_parser(prog: str = "segments-orm emulator") -> argparse.ArgumentParser
     return parser
 
 
+def build_account_parser(command: str) -> argparse.ArgumentParser:
+    """Build the parser of ``emulator add-user`` or ``emulator add-key``."""
+    new_user = command == "add-user"
+    parser = argparse.ArgumentParser(
+        prog=f"segments-orm emulator {command}",
+        description=(
+            "Create a user in a sandbox's database and print their API key (once)."
+            if new_user
+            else "Issue another API key for an existing user of a sandbox and print it (once)."
+        )
+        + " Works while a server runs on that database.",
+    )
+    parser.add_argument("username", metavar="NAME", help="the username")
+    parser.add_argument("--db", required=True, help="the sandbox's SQLite file")
+    if new_user:
+        parser.add_argument("--email", help="their email (default NAME@example.com)")
+    return parser
+
+
+def _account_main(command: str, argv: list[str]) -> int:
+    from segments_orm.emulator import _admin
+
+    args = build_account_parser(command).parse_args(argv)
+    try:
+        store = _admin.open_existing(args.db)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        with store.transaction() as tx:
+            if command == "add-user":
+                email = args.email or f"{args.username}@example.com"
+                _admin.insert_user(tx, args.username, email, organization=False)
+            key = _admin.insert_key(tx, args.username, None)
+    except ValueError as error:
+        hint = ""
+        if command == "add-user" and "taken" in str(error):
+            hint = (
+                f"; for another key: segments-orm emulator add-key {args.username} --db {args.db}"
+            )
+        print(f"error: {error}{hint}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    # The key alone on stdout, so that KEY=$(segments-orm emulator add-user ...) works.
+    what = "Created user" if command == "add-user" else "Issued another API key for"
+    print(f"{what} {args.username!r} in {args.db}; the key (shown once):", file=sys.stderr)
+    print(key, flush=True)
+    return 0
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Run the ``emulator`` command; return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] and argv[0] in _ACCOUNT_COMMANDS:
+        return _account_main(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     if args.seed is not None and not os.path.exists(args.seed):
         try:
@@ -119,14 +191,23 @@ def main(argv: Optional[list[str]] = None) -> int:
             faults=faults,
             host=args.host,
             port=args.port,
-            seed=args.seed,
             release_delay=args.release_delay,
         )
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    seeded = None
+    if args.seed is not None:
+        try:
+            seeded = server.emulator.load_seed(args.seed)
+        except ValueError as error:
+            server.emulator.close()
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     if args.rate_limit is not None:
         server.emulator.rate_limit = args.rate_limit
+    if args.signed_url_ttl is not None:
+        server.emulator.signed_url_ttl = args.signed_url_ttl
     try:
         server.start()
     except OSError as error:
@@ -136,6 +217,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"Segments.ai emulator serving at {server.url}", flush=True)
     print(f"API key of user 'demo': {server.api_key}", flush=True)
     print(f"  export SEGMENTS_API_URL={server.url} SEGMENTS_API_KEY={server.api_key}", flush=True)
+    if seeded is not None:
+        print(f"Seed {args.seed}: {_seed_summary(seeded)}", flush=True)
     if faults is not None:
         print(f"Faults: {faults!r}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
@@ -146,6 +229,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _seed_summary(report: Any) -> str:
+    parts = [
+        f"{len(report.users)} user(s)",
+        f"{len(report.keys)} key(s)",
+        f"{len(report.organizations)} organization(s)",
+        f"{len(report.members)} membership(s)",
+    ]
+    if not report.changed:
+        return "already applied, nothing to add"
+    return "added " + ", ".join(parts)
 
 
 def _wait_forever() -> None:

@@ -367,18 +367,22 @@ def one_of(choices: Sequence[str]) -> Callable[[Any], str]:
 def page_bounds(query: Mapping[str, str]) -> tuple[int, int]:
     """Read ``per_page`` and ``page`` (defaults 1000 and 1) from a query.
 
+    A ``per_page`` that is not a positive integer falls back to the default, as DRF's
+    paginator does (the platform answers ``per_page=desc`` with a page of 1000).
+
     Raises:
-        ApiError: 400 for a bad ``per_page``; 404 "Invalid page." for a bad ``page``, as DRF's
-            paginator does (WIRE.md 10).
+        ApiError: 400 for a ``per_page`` over the maximum (never silently cut: a client would
+            take the short page for the last one); 404 "Invalid page." for a bad ``page``, as
+            DRF's paginator does (WIRE.md 10).
     """
-    per_page = MAX_PER_PAGE
-    if "per_page" in query:
-        try:
-            per_page = int(query["per_page"])
-        except ValueError:
-            raise bad_request("per_page", "A valid integer is required.") from None
-        if not 1 <= per_page <= MAX_PER_PAGE:
-            raise bad_request("per_page", f"Ensure this value is between 1 and {MAX_PER_PAGE}.")
+    try:
+        per_page = int(query.get("per_page", ""))
+    except ValueError:
+        per_page = MAX_PER_PAGE
+    if per_page < 1:
+        per_page = MAX_PER_PAGE
+    if per_page > MAX_PER_PAGE:
+        raise bad_request("per_page", f"Ensure this value is between 1 and {MAX_PER_PAGE}.")
     page = 1
     if "page" in query:
         try:

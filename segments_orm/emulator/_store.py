@@ -13,6 +13,7 @@ column, so that adding a field to a response does not need a schema migration.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -212,12 +213,22 @@ def load(text: str) -> Any:
     return json.loads(text)
 
 
+def _open_failure(path: str, error: sqlite3.Error) -> str:
+    """Say why a database cannot be opened, in one line."""
+    folder = os.path.dirname(os.path.abspath(path))
+    hint = f" (the folder {folder!r} does not exist)" if not os.path.isdir(folder) else ""
+    return f"cannot open the emulator database {path!r}: {error}{hint}"
+
+
 class Store:
     """The SQLite database behind one emulator.
 
     Args:
         path: ``":memory:"`` for a throw-away state, or a file path whose state survives a
             restart.
+
+    Raises:
+        OSError: If SQLite cannot open or create the database (one line saying why).
     """
 
     def __init__(self, path: str = ":memory:") -> None:
@@ -225,15 +236,18 @@ class Store:
         self._lock = threading.RLock()
         # isolation_level=None: transactions are begun and ended explicitly below, so that a
         # request's writes are committed together or not at all.
-        self._connection = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, timeout=30.0
-        )
-        self._connection.row_factory = sqlite3.Row
-        self._connection.execute("PRAGMA foreign_keys = ON")
-        if path != ":memory:":
-            self._connection.execute("PRAGMA journal_mode = WAL")
-            self._connection.execute("PRAGMA synchronous = NORMAL")
-        self._connection.executescript(_SCHEMA)
+        try:
+            self._connection = sqlite3.connect(
+                path, check_same_thread=False, isolation_level=None, timeout=30.0
+            )
+            self._connection.row_factory = sqlite3.Row
+            self._connection.execute("PRAGMA foreign_keys = ON")
+            if path != ":memory:":
+                self._connection.execute("PRAGMA journal_mode = WAL")
+                self._connection.execute("PRAGMA synchronous = NORMAL")
+            self._connection.executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            raise OSError(_open_failure(path, error)) from None
         self._closed = False
 
     @contextmanager

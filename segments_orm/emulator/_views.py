@@ -90,12 +90,19 @@ def user_json(tx: Tx, row: sqlite3.Row, *, private: bool = False) -> dict[str, A
     return out
 
 
-def owner_json(tx: Tx, username: str) -> dict[str, Any]:
-    """Return the Owner of a dataset."""
+def owner_json(tx: Tx, username: str, viewer: Optional[str]) -> dict[str, Any]:
+    """Return the Owner of a dataset, with a user's email only for that user.
+
+    As ``/users/{u}`` does: a public dataset must not show its owner's email to strangers.
+    An organization's email is its public contact, shown to everyone.
+    """
     row = tx.one("SELECT * FROM users WHERE username = ?", (username,))
     if row is None:  # the owner was deleted behind the emulator's back; stay valid
         return {"username": username, "created_at": "1970-01-01T00:00:00.000000Z"}
-    return {"username": username, "created_at": row["created_at"], "email": row["email"]}
+    out = {"username": username, "created_at": row["created_at"]}
+    if viewer == username or row["is_organization"]:
+        out["email"] = row["email"]
+    return out
 
 
 def labelset_json(row: sqlite3.Row) -> dict[str, Any]:
@@ -124,8 +131,10 @@ def label_stats(tx: Tx, dataset_id: int) -> dict[str, int]:
     return stats
 
 
-def dataset_json(tx: Tx, row: sqlite3.Row, role: Optional[str]) -> dict[str, Any]:
-    """Return a full Dataset (lists carry full objects too, WIRE.md 4)."""
+def dataset_json(
+    tx: Tx, row: sqlite3.Row, role: Optional[str], *, viewer: Optional[str]
+) -> dict[str, Any]:
+    """Return a full Dataset (lists carry full objects too, WIRE.md 4) as ``viewer`` sees it."""
     doc = load(row["doc"])
     dataset_id = row["id"]
     labelsets = tx.all("SELECT * FROM labelsets WHERE dataset_id = ? ORDER BY id", (dataset_id,))
@@ -133,7 +142,7 @@ def dataset_json(tx: Tx, row: sqlite3.Row, role: Optional[str]) -> dict[str, Any
     return {
         "name": row["name"],
         "full_name": full_name(row),
-        "owner": owner_json(tx, row["owner"]),
+        "owner": owner_json(tx, row["owner"], viewer),
         "public": bool(row["public"]),
         "created_at": row["created_at"],
         **doc,

@@ -217,10 +217,6 @@ def test_every_docs_page_runs_in_the_environment_it_names(
         assert emulator.stop()[0] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs emubehave branch: seeding an existing --db must be idempotent (issue 14.3)",
-)
 def test_a_sandbox_stops_and_starts_again_with_the_same_flags(
     newcomer: Venv, emulators: list[_Emulator], tmp_path: Path
 ) -> None:

@@ -40,10 +40,6 @@ DESELECT = {
     "test_client.py::TestException::test_wrong_api_key": "dials the public api.segments.ai",
 }
 
-EMULATOR_LENIENCY = (
-    "fixed by emubehave branch (issue 11.4): the test's shifted arguments send "
-    "per_page=desc&filters=UNLABELED&sort=-None, which the service answers with 200"
-)
 PYDANTIC = (
     "asserts pydantic.ValidationError, pydantic's own exception type; ours raises "
     "segments_orm.ValidationError listing every problem"
@@ -52,11 +48,8 @@ PYDANTIC = (
 # Expected failures per client, each with its reason (strict: a fix makes them fail here,
 # so the entry is removed when the fix is merged).
 XFAIL = {
-    "segments": {
-        "test_resource_api.py::TestSample::test_get_samples": EMULATOR_LENIENCY,
-    },
+    "segments": {},
     "segments_orm": {
-        "test_resource_api.py::TestSample::test_get_samples": EMULATOR_LENIENCY,
         "test_resource_api.py::TestLabel::test_validation_error": PYDANTIC,
     },
 }

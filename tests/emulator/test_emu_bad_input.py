@@ -138,14 +138,10 @@ def test_wrong_types_and_unknown_enums_are_field_level_400s(
     assert state(server) == before
 
 
-@pytest.mark.parametrize(
-    ("query", "field"),
-    [("per_page=1001", "per_page"), ("per_page=0", "per_page"), ("per_page=ten", "per_page")],
-)
-def test_bad_page_size_is_400(api, flowers, query, field):
-    response = api.get(f"datasets/demo/flowers/samples/?{query}")
+def test_page_size_over_the_maximum_is_400(api, flowers):
+    response = api.get("datasets/demo/flowers/samples/?per_page=1001")
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(response.json()) == ["per_page"]
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "two"])

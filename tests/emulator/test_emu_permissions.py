@@ -10,17 +10,22 @@ ACTIONS = [
     "update_dataset",
     "write_samples",
     "write_labels",
+    "review_labels",
     "write_labelsets",
     "write_releases",
     "write_issues",
     "delete_issues",
     "write_collaborators",
+    "change_visibility",
+    "clone_private",
     "delete_dataset",
 ]
 
 ALL = set(ACTIONS)
-MANAGER = ALL - {"write_collaborators", "delete_dataset"}
-LABELER = {"read", "write_labels", "write_issues"}
+# Who may let the data out (publish it, clone it while private) is who could publish it.
+MANAGER = ALL - {"write_collaborators", "change_visibility", "clone_private", "delete_dataset"}
+REVIEWER = {"read", "write_labels", "review_labels", "write_issues"}
+LABELER = REVIEWER - {"review_labels"}
 
 #: role -> actions allowed; everything else answers ``DENIED[role]``.
 ALLOWED = {
@@ -28,10 +33,11 @@ ALLOWED = {
     "org_admin": ALL,
     "admin": ALL - {"delete_dataset"},
     "manager": MANAGER,
-    "reviewer": LABELER,
+    "reviewer": REVIEWER,
     "labeler": LABELER,
     "org_member": {"read"},
-    "stranger_public": {"read"},
+    # A public dataset is anyone's to clone: its data is already out.
+    "stranger_public": {"read", "clone_private"},
     "stranger_private": set(),
     "anonymous": set(),
 }
@@ -73,7 +79,7 @@ def world(server, api, keyed):
     return build
 
 
-def perform(action, caller, dataset, sample_uuid, issue_uuid):
+def perform(action, caller, dataset, sample_uuid, issue_uuid, public=False):
     """Run the requests of one action and return their statuses."""
     ds = f"datasets/{dataset}"
     label = f"labels/{sample_uuid}/ground-truth/"
@@ -98,10 +104,21 @@ def perform(action, caller, dataset, sample_uuid, issue_uuid):
             caller.delete(f"samples/{sample_uuid}/"),
         ],
         "write_labels": lambda: [
-            caller.patch(label, json={"label_status": "REVIEWED"}),
+            caller.patch(label, json={"label_status": "LABELED"}),
             caller.put(label, json={"attributes": {"annotations": []}}),
             caller.delete(label),
         ],
+        "review_labels": lambda: (
+            [
+                caller.patch(label, json={"label_status": status})
+                for status in ("REVIEWING_IN_PROGRESS", "REVIEWED", "REJECTED", "VERIFIED")
+            ]
+            + [
+                caller.put(
+                    label, json={"label_status": "REVIEWED", "attributes": {"annotations": []}}
+                )
+            ]
+        ),
         "write_labelsets": lambda: [
             caller.post(f"{ds}/labelsets/", json={"name": "new"}),
             caller.delete(f"{ds}/labelsets/extra/"),
@@ -119,6 +136,10 @@ def perform(action, caller, dataset, sample_uuid, issue_uuid):
             caller.post(f"{ds}/collaborators/", json={"user": "third", "role": "labeler"}),
             caller.patch(f"{ds}/collaborators/other", json={"role": "reviewer"}),
             caller.delete(f"{ds}/collaborators/other"),
+        ],
+        "change_visibility": lambda: [caller.patch(f"{ds}/", json={"public": not public})],
+        "clone_private": lambda: [
+            caller.post(f"{ds}/clone/", json={"name": "copy", "clone_labels": True, "public": True})
         ],
         "delete_dataset": lambda: [caller.delete(f"{ds}/")],
     }
@@ -147,7 +168,8 @@ def test_permission_matrix(server, world, role, action):
     caller, dataset, sample_uuid, issue_uuid = world(role)
     allowed = action in ALLOWED[role]
     before = None if allowed else [tuple(r) for rows in snapshot(server).values() for r in rows]
-    responses = perform(action, caller, dataset, sample_uuid, issue_uuid)
+    public = role == "stranger_public"
+    responses = perform(action, caller, dataset, sample_uuid, issue_uuid, public)
     for response in responses:
         if allowed:
             assert response.status_code < 300, (
@@ -195,3 +217,45 @@ def test_assets_need_only_a_key(server, keyed):
     john = keyed(server.emulator.add_user("john"))
     body = john.post("assets/", json={"filename": "a.png"}).json()
     assert body["presignedPostFields"]["fields"]["key"].startswith("assets/john/")
+
+
+def test_a_manager_may_send_the_visibility_unchanged(server, world):
+    # The platform's update_dataset sends every argument given; an unchanged public flag
+    # alongside other settings is no publication.
+    caller, dataset, _, _ = world("manager")
+    response = caller.patch(f"datasets/{dataset}/", json={"public": False, "description": "d"})
+    assert response.status_code == 200, response.text
+    assert response.json()["public"] is False
+    assert caller.patch(f"datasets/{dataset}/", json={"public": True}).status_code == 403
+
+
+def test_a_labeler_keeps_the_non_review_statuses(server, world):
+    caller, _, sample_uuid, _ = world("labeler")
+    label = f"labels/{sample_uuid}/ground-truth/"
+    for status in ("LABELING_IN_PROGRESS", "LABELED", "SKIPPED", "PRELABELED"):
+        response = caller.patch(label, json={"label_status": status})
+        assert response.status_code == 200, (status, response.text)
+    assert caller.patch(label, json={"label_status": "REVIEWED"}).status_code == 403
+    assert caller.get(label).json()["label_status"] == "PRELABELED"
+
+
+def test_the_owners_email_is_shown_only_to_the_owner(server, api, keyed):
+    stranger = keyed(server.emulator.add_user("stranger"))
+    api.dataset("open", public=True)
+    assert api.get("datasets/demo/open/").json()["owner"]["email"] == "demo@example.com"
+    seen = [
+        stranger.get("datasets/demo/open/").json()["owner"],
+        stranger.get("users/demo/datasets/").json()[0]["owner"],
+        stranger.post("datasets/demo/open/clone/", json={"name": "mine"}).json()["owner"],
+    ]
+    assert "email" not in seen[0] and "email" not in seen[1]
+    assert seen[2]["username"] == "stranger" and seen[2]["email"] == "stranger@example.com"
+    assert "email" not in stranger.get("users/demo").json()
+
+
+def test_an_organizations_email_stays_public(server, api, keyed):
+    server.emulator.add_organization("acme", "hello@acme.org")
+    server.emulator.add_member("acme", "demo", "admin")
+    stranger = keyed(server.emulator.add_user("stranger"))
+    api.dataset("open", owner="acme", public=True)
+    assert stranger.get("datasets/acme/open/").json()["owner"]["email"] == "hello@acme.org"

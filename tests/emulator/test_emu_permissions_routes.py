@@ -133,9 +133,18 @@ def test_every_write_route_is_in_the_role_matrix(server, world, monkeypatch):
     assert not missing, f"write routes no role test exercises: {sorted(missing)}"
 
 
-# Who may clone a dataset into their own account: whoever may read it.
+# Who may clone a dataset into their own account: anyone who may read a public one; for a
+# private one, whoever could publish it (the clone is its cloner's to publish).
 CLONE_STATUS = {
-    role: (401 if role == "anonymous" else 404 if role == "stranger_private" else 201)
+    role: (
+        401
+        if role == "anonymous"
+        else 404
+        if role == "stranger_private"
+        else 201
+        if role in ("owner", "org_admin", "admin", "stranger_public")
+        else 403
+    )
     for role in ALLOWED
 }
 
@@ -159,6 +168,8 @@ def test_clone_follows_the_matrix(server, world, role):
         assert response.status_code == 404
     elif role in ("org_admin", "owner"):  # the world makes demo, the owner, acme's admin
         assert response.status_code == 201, response.text
+    elif CLONE_STATUS[role] == 403:  # refused on the source already
+        assert response.status_code == 403, (role, response.text)
     else:
         assert response.status_code == 403, (role, response.text)
 

@@ -202,8 +202,8 @@ def test_seed_file(tmp_path):
 
 def test_bad_seed_raises_value_error(tmp_path):
     seed = tmp_path / "seed.json"
-    seed.write_text(json.dumps({"users": [{"username": "demo"}]}))
-    with pytest.raises(ValueError, match="taken"):
+    seed.write_text(json.dumps({"organizations": [{"name": "demo"}]}))
+    with pytest.raises(ValueError, match="conflicts"):
         EmulatorServer(seed=str(seed))
     seed.write_text("[1, 2]")
     with pytest.raises(ValueError, match="JSON object"):

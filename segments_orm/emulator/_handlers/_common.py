@@ -33,6 +33,10 @@ _REQUIRED_RANK = {
     "write_releases": MANAGER,
     "delete_issues": MANAGER,
     "update_dataset": MANAGER,
+    # Who could publish the dataset: making it public, or cloning a private one (the clone
+    # is its cloner's to publish), lets its data out of the owner's hands.
+    "change_visibility": ADMIN,
+    "clone_private": ADMIN,
     "write_collaborators": ADMIN,
     "delete_dataset": OWNER,
 }
@@ -79,6 +83,17 @@ def authorize(ctx: Ctx, dataset: sqlite3.Row, action: str) -> Optional[str]:
     return role
 
 
+#: Label statuses only a reviewer (or a manager and up) may set: a labeler's own work is
+#: not theirs to approve.
+REVIEW_STATUSES = frozenset({"REVIEWING_IN_PROGRESS", "REVIEWED", "REJECTED", "VERIFIED"})
+
+
+def authorize_status(role: Optional[str], status: str) -> None:
+    """Refuse a review status to a caller whose role on the dataset is ``labeler``."""
+    if role == "labeler" and status in REVIEW_STATUSES:
+        raise forbidden()
+
+
 def _can_create_in(ctx: Ctx, owner: str) -> None:
     """Check that the caller may create datasets owned by ``owner`` (themselves or an org)."""
     if owner == ctx.username:
@@ -116,12 +131,19 @@ def _dataset_by_id(tx: Tx, dataset_id: int) -> sqlite3.Row:
 
 def _sample(ctx: Ctx, sample_uuid: str, action: str) -> tuple[sqlite3.Row, sqlite3.Row]:
     """Find a sample by uuid and authorize ``action`` on its dataset."""
+    row, dataset, _ = _sample_with_role(ctx, sample_uuid, action)
+    return row, dataset
+
+
+def _sample_with_role(
+    ctx: Ctx, sample_uuid: str, action: str
+) -> tuple[sqlite3.Row, sqlite3.Row, Optional[str]]:
+    """Find a sample by uuid, authorize ``action`` on its dataset, and return the role too."""
     row = _sample_row(ctx.tx, sample_uuid)
     if row is None:
         raise not_found()
     dataset = _dataset_by_id(ctx.tx, row["dataset_id"])
-    authorize(ctx, dataset, action)
-    return row, dataset
+    return row, dataset, authorize(ctx, dataset, action)
 
 
 def _task_type(dataset: sqlite3.Row) -> str:

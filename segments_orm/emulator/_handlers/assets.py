@@ -38,6 +38,16 @@ AWS_FIELDS = (
 )
 
 
+_EXPIRATION_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def _policy_expired(policy: str) -> bool:
+    """Whether a presigned policy's expiration has passed, as S3 checks at upload."""
+    expiration = json.loads(base64.b64decode(policy))["expiration"]
+    moment = datetime.strptime(expiration, _EXPIRATION_FORMAT).replace(tzinfo=timezone.utc)
+    return datetime.now(timezone.utc) >= moment
+
+
 def content_type_for(filename: str) -> str:
     """Guess a content type from a file name's extension."""
     guessed, _ = mimetypes.guess_type(filename)
@@ -54,8 +64,9 @@ def add_asset(ctx: Ctx) -> Reply:
     content_type = content_type_for(filename)
     moment = datetime.now(timezone.utc)
     amz_date = moment.strftime("%Y%m%dT%H%M%SZ")
+    expires = moment + timedelta(seconds=ctx.emulator.signed_url_ttl)
     policy_doc = {
-        "expiration": (moment + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "expiration": expires.strftime(_EXPIRATION_FORMAT),
         "conditions": [
             {"bucket": "segments-emulator"},
             {"key": key},
@@ -114,6 +125,8 @@ def upload_object(ctx: Ctx) -> Reply:
             raise ApiError(
                 403, {"detail": f"Invalid according to Policy: Policy Condition failed: {name}"}
             )
+    if _policy_expired(issued["policy"]):
+        raise ApiError(403, {"detail": "Invalid according to Policy: Policy expired."})
     token = form.get("x-amz-security-token")
     if token is not None and token != issued["x-amz-security-token"]:
         raise ApiError(403, {"detail": "The provided token is malformed or otherwise invalid."})

@@ -13,6 +13,7 @@ from segments_orm.emulator._handlers._common import (
     _dataset,
     _dataset_by_id,
     _rank_on,
+    authorize,
 )
 from segments_orm.emulator._http import (
     Ctx,
@@ -151,7 +152,7 @@ def _add_dataset(ctx: Ctx, owner: str) -> Reply:
     name = values.pop("name")
     public = bool(values.pop("public", False))
     row = _create_dataset(ctx.tx, owner, name, values, public)
-    return 201, dataset_json(ctx.tx, row, "admin")
+    return 201, dataset_json(ctx.tx, row, "admin", viewer=ctx.username)
 
 
 def add_my_dataset(ctx: Ctx) -> Reply:
@@ -172,7 +173,7 @@ def _list_datasets(ctx: Ctx, rows: list[sqlite3.Row]) -> Reply:
         if rank is not None:
             visible.append((row, role))
     page = paginate(visible, ctx.query)
-    return 200, [dataset_json(ctx.tx, row, role) for row, role in page]
+    return 200, [dataset_json(ctx.tx, row, role, viewer=ctx.username) for row, role in page]
 
 
 def list_my_datasets(ctx: Ctx) -> Reply:
@@ -198,7 +199,7 @@ def list_user_datasets(ctx: Ctx) -> Reply:
 def get_dataset(ctx: Ctx) -> Reply:
     """GET /datasets/{owner}/{name}/."""
     row, role = _dataset(ctx, "read")
-    return 200, dataset_json(ctx.tx, row, role)
+    return 200, dataset_json(ctx.tx, row, role, viewer=ctx.username)
 
 
 def update_dataset(ctx: Ctx) -> Reply:
@@ -207,11 +208,13 @@ def update_dataset(ctx: Ctx) -> Reply:
     values = validate(ctx.object_body(), _DATASET_SETTINGS)
     doc = load(row["doc"])
     public = values.pop("public", bool(row["public"]))
+    if public != bool(row["public"]):
+        authorize(ctx, row, "change_visibility")
     doc.update(values)
     ctx.tx.run(
         "UPDATE datasets SET doc = ?, public = ? WHERE id = ?", (dump(doc), int(public), row["id"])
     )
-    return 200, dataset_json(ctx.tx, _dataset_by_id(ctx.tx, row["id"]), role)
+    return 200, dataset_json(ctx.tx, _dataset_by_id(ctx.tx, row["id"]), role, viewer=ctx.username)
 
 
 def delete_dataset(ctx: Ctx) -> Reply:
@@ -224,6 +227,8 @@ def delete_dataset(ctx: Ctx) -> Reply:
 def clone_dataset(ctx: Ctx) -> Reply:
     """POST /datasets/{owner}/{name}/clone/ (WIRE.md 3.3)."""
     source, _ = _dataset(ctx, "read")
+    if not source["public"]:
+        authorize(ctx, source, "clone_private")
     values = validate(
         ctx.object_body(),
         {
@@ -293,4 +298,4 @@ def clone_dataset(ctx: Ctx) -> Reply:
                         "doc": label["doc"],
                     },
                 )
-    return 201, dataset_json(tx, clone, "admin")
+    return 201, dataset_json(tx, clone, "admin", viewer=ctx.username)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from typing import Any
+from typing import Any, Callable, Optional
 
 from segments_orm.emulator._handlers._common import (
+    REVIEW_STATUSES,
     Reply,
     _label_row,
     _labelset_exists,
-    _sample,
+    _sample_with_role,
     _task_type,
+    authorize_status,
 )
 from segments_orm.emulator._http import (
     Ctx,
@@ -22,6 +24,7 @@ from segments_orm.emulator._http import (
     one_of,
     validate,
 )
+from segments_orm.emulator._shapes import check_label_attributes
 from segments_orm.emulator._store import dump, load, now_iso
 from segments_orm.emulator._views import (
     label_json,
@@ -29,37 +32,41 @@ from segments_orm.emulator._views import (
 from segments_orm.enums import LabelStatus
 
 _WRITABLE_STATUSES = [status for status in LabelStatus.values() if status != "UNLABELED"]
-_REVIEW_STATUSES = {"REVIEWED", "REJECTED", "VERIFIED", "REVIEWING_IN_PROGRESS"}
 
 
-def _label_attributes(value: Any) -> dict[str, Any]:
-    attributes = as_object(value)
-    for key in ("annotations", "frames", "sensors"):
-        if key in attributes and not isinstance(attributes[key], list):
-            raise ValueError(f"'{key}' must be a list.")
-    return attributes
+def _label_attributes_for(task_type: str) -> Callable[[Any], dict[str, Any]]:
+    """Build the converter that checks label attributes against the task type's shape."""
+
+    def convert(value: Any) -> dict[str, Any]:
+        attributes = as_object(value)
+        check_label_attributes(task_type, attributes)
+        return attributes
+
+    return convert
 
 
-def _label_spec(*, partial: bool) -> dict[str, Field]:
+def _label_spec(task_type: str, *, partial: bool) -> dict[str, Field]:
     return {
         "label_status": Field(one_of(_WRITABLE_STATUSES)),
-        "attributes": Field(_label_attributes, required=not partial),
+        "attributes": Field(_label_attributes_for(task_type), required=not partial),
         "score": Field(as_number, nullable=True),
         "rating": Field(as_number, nullable=True),
     }
 
 
-def _label_target(ctx: Ctx, action: str) -> tuple[sqlite3.Row, sqlite3.Row, str]:
-    sample, dataset = _sample(ctx, ctx.params["uuid"], action)
+def _label_target(ctx: Ctx, action: str) -> tuple[sqlite3.Row, sqlite3.Row, str, Optional[str]]:
+    sample, dataset, role = _sample_with_role(ctx, ctx.params["uuid"], action)
     labelset = ctx.params["labelset"]
     if not _labelset_exists(ctx.tx, dataset["id"], labelset):
         raise not_found()
-    return sample, dataset, labelset
+    return sample, dataset, labelset, role
 
 
 def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
-    sample, dataset, labelset = _label_target(ctx, "write_labels")
-    values = validate(ctx.object_body(), _label_spec(partial=not replace))
+    sample, dataset, labelset, role = _label_target(ctx, "write_labels")
+    values = validate(ctx.object_body(), _label_spec(_task_type(dataset), partial=not replace))
+    if "label_status" in values:
+        authorize_status(role, values["label_status"])
     existing = _label_row(ctx.tx, sample["uuid"], labelset)
     now = now_iso()
     if existing is None and not replace:
@@ -87,7 +94,7 @@ def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
             doc[key] = values[key]
     doc["updated_at"] = now
     doc["updated_by"] = ctx.username
-    if "label_status" in values and status in _REVIEW_STATUSES:
+    if "label_status" in values and status in REVIEW_STATUSES:
         doc["reviewed_at"] = now
         doc["reviewed_by"] = ctx.username
     ctx.tx.run(
@@ -113,7 +120,7 @@ def _record_workunit(ctx: Ctx, dataset: sqlite3.Row, sample: sqlite3.Row, status
             "doc": dump(
                 {
                     "created_by": ctx.username,
-                    "work_type": "reviewing" if status in _REVIEW_STATUSES else "labeling",
+                    "work_type": "reviewing" if status in REVIEW_STATUSES else "labeling",
                     "next_label_status": status,
                     "time": 0,
                     "inactive_time": 0,
@@ -128,7 +135,7 @@ def _record_workunit(ctx: Ctx, dataset: sqlite3.Row, sample: sqlite3.Row, status
 
 def get_label(ctx: Ctx) -> Reply:
     """GET /labels/{uuid}/{labelset}/: 404 when the sample is unlabeled there."""
-    sample, dataset, labelset = _label_target(ctx, "read")
+    sample, dataset, labelset, _ = _label_target(ctx, "read")
     row = _label_row(ctx.tx, sample["uuid"], labelset)
     if row is None:
         raise not_found()
@@ -147,7 +154,7 @@ def patch_label(ctx: Ctx) -> Reply:
 
 def delete_label(ctx: Ctx) -> Reply:
     """DELETE /labels/{uuid}/{labelset}/."""
-    sample, _, labelset = _label_target(ctx, "write_labels")
+    sample, _, labelset, _ = _label_target(ctx, "write_labels")
     if not ctx.tx.run(
         "DELETE FROM labels WHERE sample_uuid = ? AND labelset = ?", (sample["uuid"], labelset)
     ):

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import sqlite3
 import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
-from segments_orm.emulator._handlers._common import Reply, _dataset, _task_type
+from segments_orm.emulator._handlers._common import (
+    Reply,
+    _dataset,
+    _dataset_by_id,
+    _rank_on,
+    _task_type,
+)
 from segments_orm.emulator._handlers.datasets import _RELEASE_UNSUPPORTED
 from segments_orm.emulator._http import (
+    ApiError,
     Ctx,
     Field,
     as_name,
@@ -27,6 +37,49 @@ from segments_orm.emulator._views import (
     label_json,
     release_json,
 )
+
+#: Seconds a signed URL stays valid by default (`Emulator.signed_url_ttl`), as S3's default.
+SIGNED_URL_TTL = 3600.0
+
+
+def _signature(secret: bytes, release_uuid: str, user: str, expires: str) -> str:
+    message = f"{release_uuid}\n{user}\n{expires}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def _release_json(ctx: Ctx, row: sqlite3.Row) -> dict[str, Any]:
+    """Return a Release whose file URL is signed for the caller, with an expiry."""
+    body = release_json(row, ctx.base_url)
+    url = body["attributes"]["url"]
+    if url is not None:
+        expires = str(int(time.time() + ctx.emulator.signed_url_ttl))
+        signature = _signature(ctx.emulator.signing_secret, row["uuid"], ctx.username, expires)
+        body["attributes"]["url"] = (
+            f"{url}?X-Emulator-User={quote(ctx.username, safe='')}&X-Emulator-Expires={expires}"
+            f"&X-Emulator-Signature={signature}"
+        )
+    return body
+
+
+def _check_signed(ctx: Ctx, row: sqlite3.Row) -> None:
+    """Refuse a release file URL that is unsigned, forged, expired, or whose user lost access.
+
+    As S3 answers a presigned URL: 403 with the reason; the emulator's bodies are JSON.
+    """
+    query = ctx.query
+    user = query.get("X-Emulator-User", "")
+    expires = query.get("X-Emulator-Expires", "")
+    given = query.get("X-Emulator-Signature", "")
+    wanted = _signature(ctx.emulator.signing_secret, row["uuid"], user, expires)
+    if not (user and expires and hmac.compare_digest(given, wanted)):
+        raise ApiError(403, {"detail": "Access Denied: the signature does not match."})
+    if not expires.isdigit() or time.time() >= int(expires):
+        raise ApiError(403, {"detail": "Access Denied: Request has expired."})
+    rank, _ = _rank_on(ctx.tx, _dataset_by_id(ctx.tx, row["dataset_id"]), user)
+    if rank is None:
+        raise ApiError(
+            403, {"detail": "Access Denied: the URL's user can no longer read the dataset."}
+        )
 
 
 def _python_timestamp(iso: str) -> str:
@@ -104,13 +157,13 @@ def list_releases(ctx: Ctx) -> Reply:
     """GET /datasets/{owner}/{name}/releases/."""
     dataset, _ = _dataset(ctx, "read")
     rows = ctx.tx.all("SELECT * FROM releases WHERE dataset_id = ? ORDER BY seq", (dataset["id"],))
-    return 200, [release_json(_refresh_release(ctx, row), ctx.base_url) for row in rows]
+    return 200, [_release_json(ctx, _refresh_release(ctx, row)) for row in rows]
 
 
 def get_release(ctx: Ctx) -> Reply:
     """GET /datasets/{owner}/{name}/releases/{release}/."""
     dataset, _ = _dataset(ctx, "read")
-    return 200, release_json(_release_row(ctx, dataset), ctx.base_url)
+    return 200, _release_json(ctx, _release_row(ctx, dataset))
 
 
 def add_release(ctx: Ctx) -> Reply:
@@ -155,7 +208,7 @@ def add_release(ctx: Ctx) -> Reply:
     ctx.params["release"] = values["name"]
     row = ctx.tx.one("SELECT * FROM releases WHERE uuid = ?", (release_uuid,))
     assert row is not None
-    return 201, release_json(row, ctx.base_url)
+    return 201, _release_json(ctx, row)
 
 
 def delete_release(ctx: Ctx) -> Reply:
@@ -167,7 +220,7 @@ def delete_release(ctx: Ctx) -> Reply:
 
 
 def release_file(ctx: Ctx) -> Reply:
-    """GET /_emulator/releases/{uuid}.json: the release file, public like a presigned URL."""
+    """GET /_emulator/releases/{uuid}.json: the release file, by its signed URL only."""
     release_uuid = ctx.params["file"]
     if release_uuid.endswith(".json"):
         release_uuid = release_uuid[: -len(".json")]
@@ -177,4 +230,5 @@ def release_file(ctx: Ctx) -> Reply:
     row = _refresh_release(ctx, row)
     if row["status"] != "SUCCEEDED" or row["content"] is None:
         raise not_found()
+    _check_signed(ctx, row)
     return Response(bytes(row["content"]), status=200, content_type="application/json")
