@@ -25,7 +25,12 @@ from segments_orm.emulator import EmulatorServer, InProcessBackend
 
 HERE = Path(__file__).parent
 # Tests of the HTTP server itself (threads, sockets, hostile clients) stay on sockets.
-ON_SOCKETS = (HERE / "test_emu_server.py", HERE / "hostile")
+ON_SOCKETS = (
+    HERE / "test_emu_server.py",
+    HERE / "hostile",
+    # Every test there fetches issued URLs (upload forms, release files) with requests.
+    HERE / "test_emu_capability_urls.py",
+)
 # Tests that fetch issued URLs (presigned uploads, release files) with a bare requests call,
 # as any HTTP client would: they need a URL that answers over a socket.
 FETCH_URLS = {

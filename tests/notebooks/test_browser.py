@@ -26,6 +26,9 @@ import segments_orm as so
 Image = pytest.importorskip("PIL.Image")
 np = pytest.importorskip("numpy")
 
+# The browser loads the thumbnails from the emulator's URLs: they must answer on a socket.
+pytestmark = pytest.mark.segments_backend("http")
+
 WIDTH, HEIGHT = 400, 300
 BLUE = (0, 0, 255)
 RED = (255, 0, 0)  # the category colour set in the task attributes
