@@ -108,6 +108,23 @@ def _given(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
+def _dataset_options(arguments: dict[str, Any], *, drop: tuple[str, ...]) -> dict[str, Any]:
+    """Turn a dataset method's arguments (its ``locals()``) into the ORM's field names.
+
+    The platform's methods spell out every dataset option, and its ``test_same_arguments``
+    compares those signatures, so they stay explicit; their bodies forward through this one
+    table instead of each listing the options again.
+
+    Args:
+        arguments: The method's ``locals()``, taken before anything else is bound.
+        drop: The names that are not dataset options (``self``, the identifier, ...).
+    """
+    options = {name: value for name, value in arguments.items() if name not in drop}
+    # The platform's argument is "..._commit"; the wire key (and the ORM's field) "..._submit".
+    options["enable_confirm_on_submit"] = options.pop("enable_confirm_on_commit")
+    return options
+
+
 class SegmentsClient(Client):
     """A `Client` that also has every method of the platform's ``SegmentsClient``.
 
@@ -180,37 +197,8 @@ class SegmentsClient(Client):
         enable_extrapolation: Optional[bool] = None,
     ) -> Dataset:
         """Create a dataset: ``client.datasets.create(name, ...)``. Network: one request."""
-        return _as(
-            Dataset,
-            self.datasets.create(
-                name,
-                description=description,
-                task_type=task_type,
-                task_attributes=task_attributes,
-                category=category,
-                public=public,
-                readme=readme,
-                metadata=metadata,
-                labeling_inactivity_timeout_seconds=labeling_inactivity_timeout_seconds,
-                enable_skip_labeling=enable_skip_labeling,
-                enable_skip_reviewing=enable_skip_reviewing,
-                enable_ratings=enable_ratings,
-                enable_interpolation=enable_interpolation,
-                enable_same_dimensions_track_constraint=enable_same_dimensions_track_constraint,
-                enable_save_button=enable_save_button,
-                enable_label_status_verified=enable_label_status_verified,
-                enable_3d_cuboid_rotation=enable_3d_cuboid_rotation,
-                enable_3d_region_of_interest=enable_3d_region_of_interest,
-                # The platform's argument is "..._commit"; the wire key is "..._submit".
-                enable_confirm_on_submit=enable_confirm_on_commit,
-                archived=archived,
-                region_of_interest=region_of_interest,
-                enable_object_linking=enable_object_linking,
-                enable_object_link_category_restrictions=enable_object_link_category_restrictions,
-                enable_extrapolation=enable_extrapolation,
-                organization=organization,
-            ),
-        )
+        options = _dataset_options(locals(), drop=("self", "name"))
+        return _as(Dataset, self.datasets.create(name, **options))
 
     def update_dataset(
         self,
@@ -244,32 +232,7 @@ class SegmentsClient(Client):
 
         Network: one request (with nothing to change, a GET of the dataset).
         """
-        fields = _given(
-            description=description,
-            task_type=task_type,
-            task_attributes=task_attributes,
-            category=category,
-            public=public,
-            readme=readme,
-            metadata=metadata,
-            labeling_inactivity_timeout_seconds=labeling_inactivity_timeout_seconds,
-            enable_skip_labeling=enable_skip_labeling,
-            enable_skip_reviewing=enable_skip_reviewing,
-            enable_ratings=enable_ratings,
-            enable_interpolation=enable_interpolation,
-            enable_same_dimensions_track_constraint=enable_same_dimensions_track_constraint,
-            enable_save_button=enable_save_button,
-            enable_label_status_verified=enable_label_status_verified,
-            enable_3d_cuboid_rotation=enable_3d_cuboid_rotation,
-            enable_confirm_on_submit=enable_confirm_on_commit,
-            archived=archived,
-            enable_3d_region_of_interest=enable_3d_region_of_interest,
-            region_of_interest=region_of_interest,
-            use_timestamps_for_interpolation=use_timestamps_for_interpolation,
-            enable_object_linking=enable_object_linking,
-            enable_object_link_category_restrictions=enable_object_link_category_restrictions,
-            enable_extrapolation=enable_extrapolation,
-        )
+        fields = _given(**_dataset_options(locals(), drop=("self", "dataset_identifier")))
         self._shells.pop(dataset_identifier, None)  # its task type may change
         if not fields:
             return _as(Dataset, self.datasets.get(dataset_identifier))

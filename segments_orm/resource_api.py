@@ -339,36 +339,8 @@ class Dataset(_Compat, _Dataset):
 
         Network: one request.
         """
-        return _in_place(
-            self,
-            _facade(self).update_dataset(
-                self._full(),
-                description=description,
-                task_type=task_type,
-                task_attributes=task_attributes,
-                category=category,
-                public=public,
-                readme=readme,
-                metadata=metadata,
-                labeling_inactivity_timeout_seconds=labeling_inactivity_timeout_seconds,
-                enable_skip_labeling=enable_skip_labeling,
-                enable_skip_reviewing=enable_skip_reviewing,
-                enable_ratings=enable_ratings,
-                enable_interpolation=enable_interpolation,
-                enable_same_dimensions_track_constraint=enable_same_dimensions_track_constraint,
-                enable_save_button=enable_save_button,
-                enable_label_status_verified=enable_label_status_verified,
-                enable_3d_cuboid_rotation=enable_3d_cuboid_rotation,
-                enable_confirm_on_commit=enable_confirm_on_commit,
-                archived=archived,
-                enable_3d_region_of_interest=enable_3d_region_of_interest,
-                region_of_interest=region_of_interest,
-                use_timestamps_for_interpolation=use_timestamps_for_interpolation,
-                enable_object_linking=enable_object_linking,
-                enable_object_link_category_restrictions=enable_object_link_category_restrictions,
-                enable_extrapolation=enable_extrapolation,
-            ),
-        )
+        arguments = {name: value for name, value in locals().items() if name != "self"}
+        return _in_place(self, _facade(self).update_dataset(self._full(), **arguments))
 
     def get_samples(
         self,
