@@ -1,4 +1,4 @@
-"""docs/notebooks/tour.ipynb runs from top to bottom, and its outputs show the pictures.
+"""docs/notebooks/tour.ipynb runs from top to bottom, exports, and its outputs show the pictures.
 
 The notebook is executed afresh (nbclient, a real IPython kernel) on a copy in a temporary
 directory; the stored outputs are never trusted. Its outputs must contain the rendered
@@ -63,6 +63,9 @@ def test_the_tour_notebook_runs_and_shows_the_pictures(tmp_path: Path) -> None:
         if output.get("output_type") == "stream"
     )
     assert "Traceback" not in printed
+    # The export step: the two LABELED samples, a box and a point each, in COCO and YOLO.
+    assert "2 labeled samples; 4 COCO annotations; 2 YOLO files" in printed
+    assert (tmp_path / "export" / "yolo").is_dir()  # under the folder the notebook named
 
 
 def test_the_stored_notebook_was_executed() -> None:
