@@ -21,8 +21,8 @@ EXPECTED = {
     "B4": ["ours/add_samples"],
     "B5": ["ours/loop", "ours/ideal"],
     "B6": ["iterator/list"],
-    "B8": ["ours/platform"],
     "B7": ["ours/raw DataFrame"],
+    "B8": ["ours/platform"],
 }
 RATIO_LINE = re.compile(r"^(B\d) ratio (.+?)\s+(\d+\.\d+)\s")
 
