@@ -207,6 +207,16 @@ def _in_place(obj: R, fresh: R) -> R:
     return obj
 
 
+def _passed(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Return a method's ``locals()`` without ``self``: its parameters, to forward by name.
+
+    Each method here calls the facade method of the same parameters (after the identity of
+    the object it is called on), so passing them by name makes every body one call, however
+    long the platform's parameter list. Call it first, before the method binds any name.
+    """
+    return {name: value for name, value in arguments.items() if name != "self"}
+
+
 def _facade(obj: Any) -> SegmentsClient:
     """Return the facade an object came from (only the facade hands these classes out)."""
     from segments_orm.facade import SegmentsClient
@@ -282,17 +292,7 @@ class Dataset(_Compat, _Dataset):
     ) -> Sample:
         """Add a sample: ``client.add_sample(self.full_name, ...)``. Network: one request."""
         _check_model(attributes, lambda: self.ensure_loaded().task_type, "sample")
-        return _facade(self).add_sample(
-            self._full(),
-            name,
-            attributes,
-            metadata,
-            priority,
-            assigned_labeler,
-            assigned_reviewer,
-            readme,
-            enable_compression,
-        )
+        return _facade(self).add_sample(self._full(), **_passed(locals()))
 
     def delete(self) -> None:
         """Delete this dataset: ``client.delete_dataset(self.full_name)``. Network: one request."""
@@ -339,7 +339,7 @@ class Dataset(_Compat, _Dataset):
 
         Network: one request.
         """
-        arguments = {name: value for name, value in locals().items() if name != "self"}
+        arguments = _passed(locals())
         return _in_place(self, _facade(self).update_dataset(self._full(), **arguments))
 
     def get_samples(
@@ -358,18 +358,7 @@ class Dataset(_Compat, _Dataset):
 
         Network: one request.
         """
-        return _facade(self).get_samples(
-            self._full(),
-            labelset,
-            name,
-            label_status,
-            metadata,
-            sort,
-            direction,
-            per_page,
-            page,
-            include_full_label,
-        )
+        return _facade(self).get_samples(self._full(), **_passed(locals()))
 
     def clone(
         self,
@@ -383,9 +372,7 @@ class Dataset(_Compat, _Dataset):
 
         Network: one request.
         """
-        return _facade(self).clone_dataset(
-            self._full(), new_name, new_task_type, new_public, organization, clone_labels
-        )
+        return _facade(self).clone_dataset(self._full(), **_passed(locals()))
 
     def get_collaborator(self, username: str) -> Collaborator:
         """Get a collaborator: ``client.get_dataset_collaborator(self.full_name, username)``.
@@ -452,9 +439,7 @@ class Dataset(_Compat, _Dataset):
 
         Network: one request.
         """
-        return _facade(self).get_workunits(
-            self._full(), sort, direction, start, end, per_page, page, include_session_time_metrics
-        )
+        return _facade(self).get_workunits(self._full(), **_passed(locals()))
 
     def _full(self) -> str:
         return str(self.full_name)
@@ -489,27 +474,14 @@ class Sample(_InDataset, _Sample):
         Network: one request.
         """
         _check_model(attributes, self._task_type, "sample")
-        return _in_place(
-            self,
-            _facade(self).update_sample(
-                self._uuid(),
-                name,
-                attributes,
-                metadata,
-                priority,
-                assigned_labeler,
-                assigned_reviewer,
-                readme,
-                enable_compression,
-            ),
-        )
+        arguments = _passed(locals())
+        return _in_place(self, _facade(self).update_sample(self._uuid(), **arguments))
 
     def get_label(
         self, labelset: str = "ground-truth", transform_to_ego_coordinates: bool = False
     ) -> Label:
         """Get this sample's label: ``client.get_label(self.uuid, ...)``. Network: one request."""
-        facade = _facade(self)
-        return facade.get_label(self._uuid(), labelset, transform_to_ego_coordinates)
+        return _facade(self).get_label(self._uuid(), **_passed(locals()))
 
     def add_label(
         self,
@@ -528,9 +500,7 @@ class Sample(_InDataset, _Sample):
         Network: one request (two the first time the dataset's task type is needed).
         """
         _check_model(attributes, self._task_type, "label")
-        return _facade(self).add_label(
-            self._uuid(), labelset, attributes, label_status, score, enable_compression
-        )
+        return _facade(self).add_label(self._uuid(), **_passed(locals()))
 
     def update_label(
         self,
@@ -547,9 +517,7 @@ class Sample(_InDataset, _Sample):
         Network: one request.
         """
         _check_model(attributes, self._task_type, "label")
-        return _facade(self).update_label(
-            self._uuid(), labelset, attributes, label_status, score, enable_compression
-        )
+        return _facade(self).update_label(self._uuid(), **_passed(locals()))
 
     def delete_label(self, labelset: str) -> None:
         """Delete a label: ``client.delete_label(self.uuid, labelset)``. Network: one request."""
@@ -562,8 +530,7 @@ class Sample(_InDataset, _Sample):
         anchor: Any = None,
     ) -> Issue:
         """Raise an issue: ``client.add_issue(self.uuid, ...)``. Network: one request."""
-        facade = _facade(self)
-        return facade.add_issue(self._uuid(), description, status, anchor)
+        return _facade(self).add_issue(self._uuid(), **_passed(locals()))
 
     def get_issues(self) -> list[Issue]:
         """List the issues of this sample's dataset: ``client.get_issues(dataset)``.
@@ -604,17 +571,9 @@ class Label(_Compat, _Label):
         Network: one request.
         """
         _check_model(attributes, lambda: self.label_type, "label")
-        return _in_place(
-            self,
-            _facade(self).update_label(
-                str(self.sample_uuid),
-                str(self.labelset),
-                attributes,
-                label_status,
-                score,
-                enable_compression,
-            ),
-        )
+        arguments = _passed(locals())
+        where = (str(self.sample_uuid), str(self.labelset))
+        return _in_place(self, _facade(self).update_label(*where, **arguments))
 
     def delete(self) -> None:
         """Delete this label: ``client.delete_label(self.sample_uuid, self.labelset)``.
@@ -637,8 +596,8 @@ class Issue(_Compat, _Issue):
         anchor: Any = None,
     ) -> Issue:
         """Change this issue: ``client.update_issue(self.uuid, ...)``. Network: one request."""
-        facade = _facade(self)
-        return _in_place(self, facade.update_issue(str(self.uuid), description, status, anchor))
+        arguments = _passed(locals())
+        return _in_place(self, _facade(self).update_issue(str(self.uuid), **arguments))
 
     def delete(self) -> None:
         """Delete this issue: ``client.delete_issue(self.uuid)``. Network: one request."""
@@ -672,32 +631,36 @@ class Collaborator(_InDataset, _Collaborator):
         return str(self.dataset.full_name), str(user.username if user is not None else None)
 
 
-class Labelset(_InDataset, _Labelset):
+class _NamedInDataset(_InDataset):
+    """A labelset or a release: named within its dataset, deleted by dataset and name."""
+
+    __slots__ = ()
+    #: The facade method that deletes one: ``delete_labelset`` or ``delete_release``.
+    _delete_method: ClassVar[str]
+
+    def delete(self) -> None:
+        """Delete: ``client.delete_labelset(dataset, name)`` (a release: ``delete_release``).
+
+        Network: one request.
+        """
+        delete = getattr(_facade(self), self._delete_method)
+        delete(str(self.dataset.full_name), str(self.name))  # type: ignore[attr-defined]
+
+
+class Labelset(_NamedInDataset, _Labelset):
     """A labelset with the platform's resource-API methods."""
 
     __slots__ = ()
     _records: ClassVar[Mapping[str, type[Record]]] = {}
-
-    def delete(self) -> None:
-        """Delete: ``client.delete_labelset(self.dataset.full_name, self.name)``.
-
-        Network: one request.
-        """
-        _facade(self).delete_labelset(str(self.dataset.full_name), str(self.name))
+    _delete_method = "delete_labelset"
 
 
-class Release(_InDataset, _Release):
+class Release(_NamedInDataset, _Release):
     """A release with the platform's resource-API methods."""
 
     __slots__ = ()
     _records: ClassVar[Mapping[str, type[Record]]] = {"attributes": ReleaseAttributes}
-
-    def delete(self) -> None:
-        """Delete: ``client.delete_release(self.dataset.full_name, self.name)``.
-
-        Network: one request.
-        """
-        _facade(self).delete_release(str(self.dataset.full_name), str(self.name))
+    _delete_method = "delete_release"
 
 
 class File(_Compat, Asset):
