@@ -56,8 +56,31 @@ class _Job:
         indices = [s.index for s in self.labelled]
         self.export.fetch(indices, images=images, segmentations=segmentations)
 
-    def progress(self) -> Progress:
-        return Progress(len(self.labelled), f"writing {self.format}", self.export._progress)
+    def each(
+        self,
+        step: Callable[[ReleaseSample], None],
+        images: Optional[list[dict[str, Any]]] = None,
+        *,
+        copy_images: bool = True,
+    ) -> None:
+        """Run ``step`` on every labelled sample in order, under one progress bar.
+
+        The loop every format shares: with ``images``, each sample's COCO image entry is
+        appended to it first; its image is copied when the caller asked for copies (not
+        with ``copy_images=False``, for a writer that copies frames itself); the bar
+        advances after each sample and is closed however the loop ends.
+        """
+        bar = Progress(len(self.labelled), f"writing {self.format}", self.export._progress)
+        try:
+            for sample in self.labelled:
+                if images is not None:
+                    images.append(self.image_entry(sample))
+                if copy_images:
+                    self.copy_image(sample)
+                step(sample)
+                bar.advance()
+        finally:
+            bar.close()
 
     def image_entry(self, sample: ReleaseSample) -> dict[str, Any]:
         width: Optional[int]
@@ -211,41 +234,36 @@ def _coco_instance(job: _Job) -> Path:
     job.fetch(images=True, segmentations=bitmap_task)
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
-    bar = job.progress()
-    try:
-        for sample in job.labelled:
-            images.append(job.image_entry(sample))
-            job.copy_image(sample)
-            image_id = sample.index + 1
-            found: dict[int, Region] = {}
-            ids = None
+
+    def step(sample: ReleaseSample) -> None:
+        found: dict[int, Region] = {}
+        ids = None
+        if bitmap_task:
+            ids = job.bitmap(sample)
+            found = regions(ids) if ids is not None else {}
+        for instance in _annotations(sample) or []:
+            annotation: dict[str, Any] = {
+                "id": len(annotations) + 1,
+                "image_id": sample.index + 1,
+                "category_id": instance.get("category_id"),
+            }
             if bitmap_task:
-                ids = job.bitmap(sample)
-                found = regions(ids) if ids is not None else {}
-            for instance in _annotations(sample) or []:
-                annotation: dict[str, Any] = {
-                    "id": len(annotations) + 1,
-                    "image_id": image_id,
-                    "category_id": instance.get("category_id"),
-                }
-                if bitmap_task:
-                    region = found.get(instance.get("id"))
-                    if region is None or ids is None:
-                        continue  # an instance with no pixels: the platform skips it too
-                    annotation.update(
-                        {
-                            "bbox": region.bbox,
-                            "segmentation": rle_encode(ids == instance["id"]),
-                            "area": region.area,
-                            "iscrowd": 0,
-                        }
-                    )
-                else:
-                    annotation.update(_vector_geometry(instance))
-                annotations.append(annotation)
-            bar.advance()
-    finally:
-        bar.close()
+                region = found.get(instance.get("id"))
+                if region is None or ids is None:
+                    continue  # an instance with no pixels: the platform skips it too
+                annotation.update(
+                    {
+                        "bbox": region.bbox,
+                        "segmentation": rle_encode(ids == instance["id"]),
+                        "area": region.area,
+                        "iscrowd": 0,
+                    }
+                )
+            else:
+                annotation.update(_vector_geometry(instance))
+            annotations.append(annotation)
+
+    job.each(step, images)
     content = {
         "info": job.info(),
         "categories": [_plain_category(c) for c in export.categories],
@@ -275,43 +293,35 @@ def _coco_panoptic(job: _Job) -> Path:
     colours = _PanopticColours(categories)
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
-    bar = job.progress()
-    try:
-        for sample in job.labelled:
-            images.append(job.image_entry(sample))
-            job.copy_image(sample)
-            ids = job.bitmap(sample)
-            shape = ids.shape if ids is not None else (0, 0)
-            panoptic = np.zeros((*shape, 3), dtype=np.uint8)
-            found = regions(ids) if ids is not None else {}
-            segments_info = []
-            for instance in _annotations(sample) or []:
-                colour = colours.colour(instance.get("category_id"))
-                region = found.get(instance.get("id"))
-                if region is None or ids is None:
-                    continue
-                panoptic[ids == instance["id"]] = colour
-                segments_info.append(
-                    {
-                        "id": _rgb_id(colour),
-                        "category_id": instance.get("category_id"),
-                        "bbox": region.bbox,
-                        "area": region.area,
-                        "iscrowd": 0,
-                    }
-                )
-            file_name = f"{_base_name(sample)}_label_{export.labelset}_coco-panoptic.png"
-            annotations.append(
+
+    def step(sample: ReleaseSample) -> None:
+        ids = job.bitmap(sample)
+        shape = ids.shape if ids is not None else (0, 0)
+        panoptic = np.zeros((*shape, 3), dtype=np.uint8)
+        found = regions(ids) if ids is not None else {}
+        segments_info = []
+        for instance in _annotations(sample) or []:
+            colour = colours.colour(instance.get("category_id"))
+            region = found.get(instance.get("id"))
+            if region is None or ids is None:
+                continue
+            panoptic[ids == instance["id"]] = colour
+            segments_info.append(
                 {
-                    "segments_info": segments_info,
-                    "file_name": file_name,
-                    "image_id": sample.index + 1,
+                    "id": _rgb_id(colour),
+                    "category_id": instance.get("category_id"),
+                    "bbox": region.bbox,
+                    "area": region.area,
+                    "iscrowd": 0,
                 }
             )
-            _save_png(panoptic, job.out_dir / file_name)
-            bar.advance()
-    finally:
-        bar.close()
+        file_name = f"{_base_name(sample)}_label_{export.labelset}_coco-panoptic.png"
+        annotations.append(
+            {"segments_info": segments_info, "file_name": file_name, "image_id": sample.index + 1}
+        )
+        _save_png(panoptic, job.out_dir / file_name)
+
+    job.each(step, images)
     content = {
         "info": job.info(),
         "categories": [
@@ -332,17 +342,14 @@ def _coco_panoptic(job: _Job) -> Path:
 
 def _per_image(job: _Job, suffix: str, render: Callable[[ReleaseSample, Any], Any]) -> Path:
     job.fetch(images=bool(job.options.get("copy_images")), segmentations=True)
-    bar = job.progress()
-    try:
-        for sample in job.labelled:
-            job.copy_image(sample)
-            ids = job.bitmap(sample)
-            if ids is not None:
-                name = f"{_base_name(sample)}_label_{job.export.labelset}_{suffix}.png"
-                _save_png(render(sample, ids), job.out_dir / name)
-            bar.advance()
-    finally:
-        bar.close()
+
+    def step(sample: ReleaseSample) -> None:
+        ids = job.bitmap(sample)
+        if ids is not None:
+            name = f"{_base_name(sample)}_label_{job.export.labelset}_{suffix}.png"
+            _save_png(render(sample, ids), job.out_dir / name)
+
+    job.each(step)
     return job.out_dir
 
 
@@ -420,31 +427,27 @@ def _polygon(job: _Job) -> Path:
     job.fetch(images=True, segmentations=True)
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
-    bar = job.progress()
-    try:
-        for sample in job.labelled:
-            images.append(job.image_entry(sample))
-            job.copy_image(sample)
-            ids = job.bitmap(sample)
-            found = regions(ids) if ids is not None else {}
-            for instance in _annotations(sample) or []:
-                region = found.get(instance.get("id"))
-                if region is None or ids is None:
-                    continue
-                mask = (ids == instance["id"]).astype(np.uint8)
-                contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
-                annotations.append(
-                    {
-                        "id": len(annotations) + 1,
-                        "image_id": sample.index + 1,
-                        "category_id": instance.get("category_id"),
-                        "attributes": instance.get("attributes", None),
-                        "polygons": [np.squeeze(contour).tolist() for contour in contours],
-                    }
-                )
-            bar.advance()
-    finally:
-        bar.close()
+
+    def step(sample: ReleaseSample) -> None:
+        ids = job.bitmap(sample)
+        found = regions(ids) if ids is not None else {}
+        for instance in _annotations(sample) or []:
+            region = found.get(instance.get("id"))
+            if region is None or ids is None:
+                continue
+            mask = (ids == instance["id"]).astype(np.uint8)
+            contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": sample.index + 1,
+                    "category_id": instance.get("category_id"),
+                    "attributes": instance.get("attributes", None),
+                    "polygons": [np.squeeze(contour).tolist() for contour in contours],
+                }
+            )
+
+    job.each(step, images)
     content = {
         "categories": [_plain_category(c) for c in export.categories],
         "images": images,
@@ -483,24 +486,23 @@ def _yolo(job: _Job) -> Path:
     height = _size_option(job, "image_height")
     sizes_given = width is not None and height is not None
     job.fetch(images=not sizes_given or bool(job.options.get("copy_images")), segmentations=False)
-    bar = job.progress()
-    try:
-        for sample in job.labelled:
-            if export.task_type in _SEQUENCE_TASKS:
-                _yolo_sequence(job, sample, width, height)
-            else:
-                job.copy_image(sample)
-                annotations = _annotations(sample)
-                if annotations:
-                    w, h = (width, height) if sizes_given else (None, None)
-                    if w is None or h is None:
-                        real_w, real_h = export.image_size(sample.index)
-                        w, h = width or real_w, height or real_h
-                    path = job.out_dir / f"{_base_name(sample)}.txt"
-                    path.write_text(_yolo_lines(annotations, w, h), encoding="utf-8")
-            bar.advance()
-    finally:
-        bar.close()
+    sequences = export.task_type in _SEQUENCE_TASKS
+
+    def step(sample: ReleaseSample) -> None:
+        if sequences:
+            _yolo_sequence(job, sample, width, height)
+            return
+        annotations = _annotations(sample)
+        if annotations:
+            w, h = (width, height) if sizes_given else (None, None)
+            if w is None or h is None:
+                real_w, real_h = export.image_size(sample.index)
+                w, h = width or real_w, height or real_h
+            path = job.out_dir / f"{_base_name(sample)}.txt"
+            path.write_text(_yolo_lines(annotations, w, h), encoding="utf-8")
+
+    # A sequence's images are its frames, which _yolo_sequence copies itself.
+    job.each(step, copy_images=not sequences)
     return job.out_dir
 
 
