@@ -192,6 +192,10 @@ class RateLimiter:
             del self._hits[oldest_client]
 
 
+#: The counters of `Stats`, in the order its snapshot lists them.
+_COUNTERS = ("requests", "by_status", "faults", "rate_limited", "internal_errors")
+
+
 class Stats:
     """Counters of what the emulator served; read them through `Emulator.stats`."""
 
@@ -231,10 +235,7 @@ class Stats:
     def snapshot(self) -> dict[str, object]:
         """Return a copy of the counters as plain data."""
         with self._lock:
-            return {
-                "requests": self.requests,
-                "by_status": dict(self.by_status),
-                "faults": dict(self.faults),
-                "rate_limited": self.rate_limited,
-                "internal_errors": self.internal_errors,
-            }
+            # The per-key tables are copied, under the lock: the snapshot must not change
+            # (or be read half-changed) as requests are counted.
+            counters = {name: getattr(self, name) for name in _COUNTERS}
+            return {name: dict(v) if isinstance(v, dict) else v for name, v in counters.items()}

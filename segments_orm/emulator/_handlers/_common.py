@@ -18,7 +18,7 @@ Reply = Union[tuple[int, Any], Response]
 
 # --- permissions ------------------------------------------------------------------------
 
-#: Ranks of access to a dataset; the permission matrix is in the package docstring.
+#: Ranks of access to a dataset; the permission matrix is in `segments_orm.emulator`'s docstring.
 READER, LABELER, MANAGER, ADMIN, OWNER = 0, 1, 2, 3, 4
 _COLLABORATOR_RANKS = {"labeler": LABELER, "reviewer": LABELER, "manager": MANAGER, "admin": ADMIN}
 
@@ -111,22 +111,32 @@ def _can_create_in(ctx: Ctx, owner: str) -> None:
 # --- lookups ----------------------------------------------------------------------------
 
 
-def _dataset(ctx: Ctx, action: str) -> tuple[sqlite3.Row, Optional[str]]:
-    """Find the dataset named by the route's ``owner``/``name`` and authorize ``action``."""
-    row = ctx.tx.one(
-        "SELECT * FROM datasets WHERE owner = ? AND name = ?",
-        (ctx.params["owner"], ctx.params["name"]),
-    )
+def _found(row: Optional[sqlite3.Row]) -> sqlite3.Row:
+    """Return the row a lookup found; answer 404 when it found none."""
     if row is None:
         raise not_found()
+    return row
+
+
+def _dataset(ctx: Ctx, action: str) -> tuple[sqlite3.Row, Optional[str]]:
+    """Find the dataset named by the route's ``owner``/``name`` and authorize ``action``."""
+    sql = "SELECT * FROM datasets WHERE owner = ? AND name = ?"
+    row = _found(ctx.tx.one(sql, (ctx.params["owner"], ctx.params["name"])))
     return row, authorize(ctx, row, action)
 
 
 def _dataset_by_id(tx: Tx, dataset_id: int) -> sqlite3.Row:
-    row = tx.one("SELECT * FROM datasets WHERE id = ?", (dataset_id,))
-    if row is None:
-        raise not_found()
-    return row
+    return _found(tx.one("SELECT * FROM datasets WHERE id = ?", (dataset_id,)))
+
+
+def _in_dataset(ctx: Ctx, dataset: sqlite3.Row, table: str, key: str, param: str) -> sqlite3.Row:
+    """Find the row of ``table`` in ``dataset`` whose ``key`` is the route's ``param``; or 404.
+
+    The lookup of a dataset's collaborator, labelset or release by the last part of its
+    URL. ``table`` and ``key`` are the handlers' own constants, never request data.
+    """
+    sql = f"SELECT * FROM {table} WHERE dataset_id = ? AND {key} = ?"
+    return _found(ctx.tx.one(sql, (dataset["id"], ctx.params[param])))
 
 
 def _sample(ctx: Ctx, sample_uuid: str, action: str) -> tuple[sqlite3.Row, sqlite3.Row]:
@@ -139,9 +149,7 @@ def _sample_with_role(
     ctx: Ctx, sample_uuid: str, action: str
 ) -> tuple[sqlite3.Row, sqlite3.Row, Optional[str]]:
     """Find a sample by uuid, authorize ``action`` on its dataset, and return the role too."""
-    row = _sample_row(ctx.tx, sample_uuid)
-    if row is None:
-        raise not_found()
+    row = _found(_sample_row(ctx.tx, sample_uuid))
     dataset = _dataset_by_id(ctx.tx, row["dataset_id"])
     return row, dataset, authorize(ctx, dataset, action)
 

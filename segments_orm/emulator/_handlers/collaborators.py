@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from segments_orm.emulator._handlers._common import Reply, _dataset
+from segments_orm.emulator._handlers._common import Reply, _dataset, _in_dataset
 from segments_orm.emulator._http import (
     ApiError,
     Ctx,
     Field,
     as_name,
     bad_request,
-    not_found,
     one_of,
     validate,
 )
@@ -25,13 +24,7 @@ _ROLES = Role.values()
 
 
 def _collaborator(ctx: Ctx, dataset: sqlite3.Row) -> sqlite3.Row:
-    row = ctx.tx.one(
-        "SELECT * FROM collaborators WHERE dataset_id = ? AND username = ?",
-        (dataset["id"], ctx.params["username"]),
-    )
-    if row is None:
-        raise not_found()
-    return row
+    return _in_dataset(ctx, dataset, "collaborators", "username", "username")
 
 
 def add_collaborator(ctx: Ctx) -> Reply:

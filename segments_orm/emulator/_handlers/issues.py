@@ -10,6 +10,7 @@ from segments_orm.emulator._handlers._common import (
     Reply,
     _dataset,
     _dataset_by_id,
+    _found,
     _sample,
     authorize,
 )
@@ -18,7 +19,6 @@ from segments_orm.emulator._http import (
     Field,
     as_object,
     as_str,
-    not_found,
     one_of,
     validate,
 )
@@ -51,8 +51,7 @@ def _issue_reply(ctx: Ctx, issue_uuid: str, status: int) -> Reply:
         " WHERE i.uuid = ?",
         (issue_uuid,),
     )
-    if row is None:
-        raise not_found()
+    row = _found(row)
     return status, issue_json(row, row["sample_name"])
 
 
@@ -87,9 +86,7 @@ def add_issue(ctx: Ctx) -> Reply:
 
 
 def _issue(ctx: Ctx, action: str) -> sqlite3.Row:
-    row = ctx.tx.one("SELECT * FROM issues WHERE uuid = ?", (ctx.params["uuid"],))
-    if row is None:
-        raise not_found()
+    row = _found(ctx.tx.one("SELECT * FROM issues WHERE uuid = ?", (ctx.params["uuid"],)))
     authorize(ctx, _dataset_by_id(ctx.tx, row["dataset_id"]), action)
     return row
 

@@ -5,21 +5,15 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from segments_orm.emulator._handlers._common import Reply, _dataset, _labelset_exists
-from segments_orm.emulator._http import (
-    ApiError,
-    Ctx,
-    Field,
-    as_name,
-    as_str,
-    duplicate,
-    not_found,
-    validate,
+from segments_orm.emulator._handlers._common import (
+    Reply,
+    _dataset,
+    _in_dataset,
+    _labelset_exists,
 )
+from segments_orm.emulator._http import ApiError, Ctx, Field, as_name, as_str, duplicate, validate
 from segments_orm.emulator._store import now_iso
-from segments_orm.emulator._views import (
-    labelset_json,
-)
+from segments_orm.emulator._views import labelset_json
 
 
 def _labelset_attributes(value: Any) -> Any:
@@ -37,13 +31,7 @@ def list_labelsets(ctx: Ctx) -> Reply:
 
 
 def _labelset_row(ctx: Ctx, dataset: sqlite3.Row) -> sqlite3.Row:
-    row = ctx.tx.one(
-        "SELECT * FROM labelsets WHERE dataset_id = ? AND name = ?",
-        (dataset["id"], ctx.params["labelset"]),
-    )
-    if row is None:
-        raise not_found()
-    return row
+    return _in_dataset(ctx, dataset, "labelsets", "name", "labelset")
 
 
 def get_labelset(ctx: Ctx) -> Reply:

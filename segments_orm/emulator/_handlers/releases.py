@@ -18,6 +18,8 @@ from segments_orm.emulator._handlers._common import (
     Reply,
     _dataset,
     _dataset_by_id,
+    _found,
+    _in_dataset,
     _rank_on,
     _task_type,
 )
@@ -144,13 +146,7 @@ def _refresh_release(ctx: Ctx, row: sqlite3.Row) -> sqlite3.Row:
 
 
 def _release_row(ctx: Ctx, dataset: sqlite3.Row) -> sqlite3.Row:
-    row = ctx.tx.one(
-        "SELECT * FROM releases WHERE dataset_id = ? AND name = ?",
-        (dataset["id"], ctx.params["release"]),
-    )
-    if row is None:
-        raise not_found()
-    return _refresh_release(ctx, row)
+    return _refresh_release(ctx, _in_dataset(ctx, dataset, "releases", "name", "release"))
 
 
 def list_releases(ctx: Ctx) -> Reply:
@@ -224,10 +220,9 @@ def release_file(ctx: Ctx) -> Reply:
     release_uuid = ctx.params["file"]
     if release_uuid.endswith(".json"):
         release_uuid = release_uuid[: -len(".json")]
-    row = ctx.tx.one("SELECT * FROM releases WHERE uuid = ?", (release_uuid,))
-    if row is None:
-        raise not_found()
-    row = _refresh_release(ctx, row)
+    row = _refresh_release(
+        ctx, _found(ctx.tx.one("SELECT * FROM releases WHERE uuid = ?", (release_uuid,)))
+    )
     if row["status"] != "SUCCEEDED" or row["content"] is None:
         raise not_found()
     _check_signed(ctx, row)

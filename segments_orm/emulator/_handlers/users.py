@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from segments_orm.emulator._handlers._common import Reply
-from segments_orm.emulator._http import (
-    Ctx,
-    not_found,
-)
-from segments_orm.emulator._views import (
-    user_json,
-)
+from segments_orm.emulator._handlers._common import Reply, _found
+from segments_orm.emulator._http import Ctx
+from segments_orm.emulator._views import user_json
 
 
 def api_status(ctx: Ctx) -> Reply:
@@ -19,15 +14,11 @@ def api_status(ctx: Ctx) -> Reply:
 
 def get_me(ctx: Ctx) -> Reply:
     """GET /user."""
-    row = ctx.tx.one("SELECT * FROM users WHERE username = ?", (ctx.username,))
-    if row is None:
-        raise not_found()
+    row = _found(ctx.tx.one("SELECT * FROM users WHERE username = ?", (ctx.username,)))
     return 200, user_json(ctx.tx, row, private=True)
 
 
 def get_user(ctx: Ctx) -> Reply:
     """GET /users/{username}."""
-    row = ctx.tx.one("SELECT * FROM users WHERE username = ?", (ctx.params["username"],))
-    if row is None:
-        raise not_found()
+    row = _found(ctx.tx.one("SELECT * FROM users WHERE username = ?", (ctx.params["username"],)))
     return 200, user_json(ctx.tx, row, private=row["username"] == ctx.username)
