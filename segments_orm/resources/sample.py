@@ -9,6 +9,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 import attrs
 
+from segments_orm._capabilities import (
+    Buildable,
+    Deletable,
+    Listable,
+    Refreshable,
+    Updatable,
+    relation,
+)
 from segments_orm._concurrency import BulkError, BulkResult, ProgressOption
 from segments_orm._converter import structure
 from segments_orm._pipeline import (
@@ -20,6 +28,7 @@ from segments_orm._pipeline import (
     mark_in_flight,
     run_items,
 )
+from segments_orm._state import State, write_clean
 from segments_orm._values import check_json_object, check_priority, prefixed, to_json
 from segments_orm.base import (
     Manager,
@@ -78,7 +87,7 @@ class LabelSummary:
 
 
 @resource
-class Sample(Resource):
+class Sample(Updatable, Deletable, Refreshable, Resource):
     """One item to label: an image, a sequence, a point cloud, or several sensors.
 
     Relations: ``dataset`` (no request when known), ``labels`` and ``issues`` (managers),
@@ -215,13 +224,11 @@ class Sample(Resource):
         the API once which dataset it is in.
         """
         known = (self._context or {}).get("dataset")
-        if known is not None and (
-            self.dataset_full_name is None or known.full_name == self.dataset_full_name
-        ):
+        full_name = self._peek("dataset_full_name")
+        if known is not None and (full_name is None or known.full_name == full_name):
             return known  # type: ignore[no-any-return]
-        full_name = self.dataset_full_name
         if full_name is None:
-            if not self._loaded or self.uuid is None:
+            if self._state is State.NEW or self.uuid is None:
                 raise ValidationError("A new sample has no dataset until it is created")
             # A shell (samples.get(uuid, lazy=True)) learns its dataset from the API once;
             # only that field is taken, so unsaved changes on the shell stay.
@@ -229,7 +236,7 @@ class Sample(Resource):
             told = answer.get("dataset_full_name") if isinstance(answer, Mapping) else None
             if not isinstance(told, str):
                 raise NetworkError("The API did not say which dataset this sample belongs to")
-            object.__setattr__(self, "dataset_full_name", told)
+            write_clean(self, "dataset_full_name", told)
             full_name = told
         return self.client._dataset_shell(full_name)
 
@@ -241,7 +248,7 @@ class Sample(Resource):
         that every label is checked; a sample shell's own attribute writes do not, to
         cost one request): its attributes are then sent as given.
         """
-        if self.dataset_full_name is None and (self._context or {}).get("dataset") is None:
+        if self._peek("dataset_full_name") is None and (self._context or {}).get("dataset") is None:
             if not ask or self.uuid is None:
                 return None, None
             self._read_label(None)
@@ -265,19 +272,19 @@ class Sample(Resource):
         if not isinstance(answer, Mapping):
             raise NetworkError("The API did not answer GET /samples/{uuid}/ with an object")
         told = answer.get("dataset_full_name")
-        if self.dataset_full_name is None and isinstance(told, str):
-            object.__setattr__(self, "dataset_full_name", told)
+        if self._peek("dataset_full_name") is None and isinstance(told, str):
+            write_clean(self, "dataset_full_name", told)
         label = answer.get("label")
         return dict(label) if isinstance(label, Mapping) else None
 
-    @property
+    @relation
     def labels(self) -> LabelManager:
         """The labels of this sample, one per labelset: get, create."""
         return lookup("LabelManager")(  # type: ignore[no-any-return]
             self.client, {"sample_uuid": self._url_params()["uuid"]}, {"sample": self}
         )
 
-    @property
+    @relation
     def issues(self) -> SampleIssueManager:
         """The issues of this sample: create, and list (from the dataset's issues)."""
         return lookup("SampleIssueManager")(  # type: ignore[no-any-return]
@@ -298,7 +305,7 @@ class Sample(Resource):
         else:
             built = structure(raw, LabelSummary)
         # Built once and kept: an edit made through sample.label must be the one saved.
-        object.__setattr__(self, "_label", built)
+        write_clean(self, "_label", built)
         return built
 
     def _create(self) -> None:
@@ -412,7 +419,7 @@ class SampleQuerySet(QuerySet[Sample]):
         return sum(1 for uuid in uuids if uuid not in remaining)
 
 
-class SampleManager(Manager[Sample]):
+class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
     """The samples of one dataset: filter, get, create, bulk_create, delete."""
 
     model = Sample
@@ -559,7 +566,7 @@ class SampleManager(Manager[Sample]):
                 f" one; to get a sample by name, use get(name={uuid!r})"
             ) from None
         if lazy:
-            return self._load({"uuid": uuid, "dataset_full_name": self._dataset().full_name})
+            return self._load_shell({"uuid": uuid, "dataset_full_name": self._dataset().full_name})
         return self._load(self._request("GET", Sample._path, params={"uuid": uuid}))
 
     def bulk_create(
@@ -911,7 +918,7 @@ class SampleLookup:
         """
         check_name(uuid, "uuid")
         if lazy:
-            return Sample._from_wire(self._client, {"uuid": uuid})
+            return Sample._shell(self._client, {"uuid": uuid})
         query: dict[str, str] = {}
         if labelset is not None:
             query["labelset"] = check_name(labelset, "labelset")
