@@ -35,6 +35,7 @@ once per object (``ds.samples is ds.samples``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any, Callable, Generic, Optional, TypeVar, overload
 
@@ -58,6 +59,9 @@ __all__ = [
 ]
 
 M = TypeVar("M")
+
+# Guards installing an object's relation cache (see `relation`).
+_FIRST_RELATION = threading.Lock()
 
 
 # -- objects -------------------------------------------------------------------------
@@ -274,7 +278,7 @@ class relation(Generic[M]):  # noqa: N801 - used as a decorator, like property
     so each object has its own; it is not pickled or copied (a copy builds its own, whose
     context is the copy), it survives ``refresh()`` (the identity it was built from does
     not change), and ``bind()`` to another client drops it. Two threads reading it first
-    at once may both build one; one of them is kept for good.
+    at once get the same manager.
     """
 
     def __init__(self, build: Callable[[Any], M]) -> None:
@@ -296,11 +300,16 @@ class relation(Generic[M]):  # noqa: N801 - used as a decorator, like property
             return self
         cache = obj._relations
         if cache is None:
-            cache = {}
-            write_clean(obj, "_relations", cache)
+            with _FIRST_RELATION:  # two threads must not each install a dict of their own
+                cache = obj._relations
+                if cache is None:
+                    cache = {}
+                    write_clean(obj, "_relations", cache)
         try:
             return cache[self._name]
         except KeyError:
+            # Built outside any lock (building one may read the object's identity); if two
+            # threads build one at once, setdefault keeps the first for both.
             return cache.setdefault(self._name, self._build(obj))
 
     def __set__(self, obj: Resource, value: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import threading
 
 import pytest
 from http_fakes import API_ROOT
@@ -147,3 +148,22 @@ def test_a_copy_builds_its_own_relations_and_bind_drops_them(api: FakeApi, clien
         assert dataset.samples._client is other
     finally:
         other.close()
+
+
+def test_threads_reading_a_relation_first_get_one_manager(api: FakeApi, client: Client) -> None:
+    api.on("GET", "datasets/jane/flowers/", dataset_json())
+    dataset = client.datasets.get("jane/flowers")
+    seen = []
+    barrier = threading.Barrier(8)
+
+    def read() -> None:
+        barrier.wait()
+        seen.append(dataset.samples)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert len(seen) == 8
+    assert all(manager is seen[0] for manager in seen)
