@@ -142,7 +142,7 @@ class Dataset(Updatable, Deletable, Refreshable, Resource):
         """Render the label-status counts as a bar, then the fields (for notebooks)."""
         from segments_orm._html import dataset_bar
 
-        bar = dataset_bar(str(self.full_name), self.label_stats)
+        bar = dataset_bar(str(self.full_name), self._peek("label_stats"))
         return bar + super()._repr_html_()
 
     # -- relations (no request until used) ---------------------------------------------

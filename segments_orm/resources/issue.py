@@ -59,7 +59,7 @@ class Issue(Updatable, Deletable, Refreshable, Resource):
         return (self.uuid,)
 
     def _repr_label(self) -> str:
-        text = self.description or ""
+        text = self._peek("description") or ""  # a shell (Issue.shell) knows only its uuid
         return repr(text if len(text) <= 40 else text[:37] + "...")
 
     def _url_params(self) -> dict[str, str]:

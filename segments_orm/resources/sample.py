@@ -122,7 +122,8 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
         return (self.uuid,)
 
     def _repr_label(self) -> str:
-        return f"{self.name!r}" if self.name is not None else str(self.uuid)
+        name = self._peek("name")  # a shell knows only its uuid
+        return f"{name!r}" if name is not None else str(self.uuid)
 
     def _html_row(self) -> dict[str, str]:
         row = super()._html_row()
@@ -142,8 +143,12 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
         Network: the image (to read its size), the label's bitmap for segmentation
         labels, and the ground-truth label unless a query included the full label;
         the dataset once if it is not loaded. A failed request leaves a note instead.
+        A shell shows the fields it knows (``refresh()`` it to see the image).
         """
         from segments_orm import _html
+
+        if self._state is State.SHELL:
+            return super()._repr_html_()
 
         task_attributes = None
         try:
@@ -191,9 +196,9 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
 
     def _known_task_type(self) -> Optional[str]:
         dataset = (self._context or {}).get("dataset")
-        if dataset is not None and dataset.task_type:
-            return str(dataset.task_type)
-        return None
+        # Listed from a dataset shell, it is not known: the attributes are guessed.
+        task_type = dataset._peek("task_type") if dataset is not None else None
+        return str(task_type) if task_type else None
 
     def _load_field(self, public: str, value: Any) -> Any:
         if public == "attributes":

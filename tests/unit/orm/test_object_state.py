@@ -167,3 +167,32 @@ def test_threads_reading_a_relation_first_get_one_manager(api: FakeApi, client: 
         thread.join(timeout=10)
     assert len(seen) == 8
     assert all(manager is seen[0] for manager in seen)
+
+
+def test_samples_listed_from_a_dataset_shell_read_their_fields(
+    api: FakeApi, client: Client
+) -> None:
+    api.on("GET", "datasets/jane/flowers/samples/", [sample_json()])
+    shell = client.datasets.get("jane/flowers", lazy=True)
+    (sample,) = shell.samples.all()
+    assert sample.attributes is not None
+    assert sample.name == "a.jpg"
+    assert shell._state is State.SHELL  # reading the samples did not need the dataset
+
+
+def test_a_shell_renders_what_it_knows_in_a_notebook(api: FakeApi, client: Client) -> None:
+    dataset = client.datasets.get("jane/flowers", lazy=True)
+    sample = client.samples.get("uuid-a.jpg", lazy=True)
+    assert "jane/flowers" in dataset._repr_html_()
+    assert "uuid-a.jpg" in sample._repr_html_()
+    assert api.calls == []
+
+
+def test_every_shell_has_a_repr(api: FakeApi, client: Client) -> None:
+    dataset = client.datasets.get("jane/flowers", lazy=True)
+    sample = client.samples.get("uuid-a.jpg", lazy=True)
+    assert repr(sample) == "<Sample uuid-a.jpg>"
+    assert repr(so.Issue.shell(client, "i-1")) == "<Issue ''>"
+    assert repr(dataset.labelsets.get("ground-truth", lazy=True)) == "<Labelset 'ground-truth'>"
+    assert repr(sample.labels.get("ground-truth", lazy=True)) == "<Label uuid-a.jpg ground-truth>"
+    assert api.calls == []
