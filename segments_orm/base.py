@@ -699,6 +699,10 @@ class Resource:
 class Manager(Generic[R]):
     """Access to one collection of the API: a URL template plus its parent's identity.
 
+    What a collection offers beyond building requests comes from the mixins of
+    ``segments_orm._capabilities`` (``Listable`` for iteration and querysets, ``Buildable``
+    for ``new()``), listed before this class in each manager's bases.
+
     Args:
         client: The client requests go through.
         params: The parent's identity, the values of the URL template's placeholders.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Optional, Union
 
 from segments_orm._capabilities import Deletable, Refreshable, Updatable
+from segments_orm._state import State, write_clean
 from segments_orm.base import Manager, Resource, field, resource
 from segments_orm.enums import Role
 from segments_orm.resources._checks import check_choice, check_name
@@ -30,6 +31,7 @@ class Collaborator(Updatable, Deletable, Refreshable, Resource):
         user = self._user
         if isinstance(user, User) and user._client is None and self._client is not None:
             user.bind(self._client)
+            write_clean(user, "_state", State.LOADED)  # decoded from the server's answer
         return user
 
     @property

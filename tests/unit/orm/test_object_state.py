@@ -196,3 +196,19 @@ def test_every_shell_has_a_repr(api: FakeApi, client: Client) -> None:
     assert repr(dataset.labelsets.get("ground-truth", lazy=True)) == "<Labelset 'ground-truth'>"
     assert repr(sample.labels.get("ground-truth", lazy=True)) == "<Label uuid-a.jpg ground-truth>"
     assert api.calls == []
+
+
+def test_a_collaborators_user_is_loaded_so_its_read_only_fields_refuse(
+    api: FakeApi, client: Client
+) -> None:
+    api.on("GET", "datasets/jane/flowers/", dataset_json())
+    api.on(
+        "GET",
+        "datasets/jane/flowers/collaborators/john",
+        {"user": {"username": "john", "email": "j@x"}, "role": "reviewer"},
+    )
+    user = client.datasets.get("jane/flowers").collaborators.get("john").user
+    assert user is not None
+    assert user._state is State.LOADED
+    with pytest.raises(so.ValidationError, match="read-only"):
+        user.email = "other@x"
