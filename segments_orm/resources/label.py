@@ -203,7 +203,11 @@ def _label_body(
 
 
 class LabelManager(Buildable[Label], Manager[Label]):
-    """The labels of one sample, by labelset (``sample.labels``)."""
+    """The labels of one sample, by labelset (``sample.labels``): get, create, delete, new.
+
+    The API cannot list a sample's labels, so this manager is not iterable: get one with
+    ``get(labelset)``, or include labels in a sample query with ``include_label``.
+    """
 
     model = Label
     item_name = "labels"
@@ -309,7 +313,9 @@ class DatasetLabelManager(Manager[Label]):
     """Label writes across a dataset's samples (``dataset.labels``).
 
     The API has no bulk label endpoint: `bulk_set` sends one PUT per sample, on the
-    client's worker threads, with the shared rate-limit gate keeping 429s in check.
+    client's worker threads, with the shared rate-limit gate keeping 429s in check. Nor
+    can it list a dataset's labels, so this manager is not iterable: read them with
+    ``dataset.samples.include_label(labelset, full=True)``.
     """
 
     model = Label
