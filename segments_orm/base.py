@@ -14,6 +14,7 @@ How a resource tracks what to save (DESIGN.md 3):
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import enum
@@ -21,7 +22,7 @@ import json
 import math
 import threading
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Optional, TypeVar, Union
 
 import attrs
@@ -35,9 +36,11 @@ from segments_orm._converter import (
     unstructure,
     wire_name,
 )
+from segments_orm._state import State, write_clean
 from segments_orm.exceptions import (
     MissingContextError,
     NetworkError,
+    NotLoadedError,
     SegmentsError,
     ValidationError,
 )
@@ -62,14 +65,15 @@ def lookup(name: str) -> Any:
 
 
 def _track_assignment(instance: Resource, attribute: attrs.Attribute, value: Any) -> Any:  # type: ignore[type-arg]
-    if attribute.metadata.get("read_only") and instance._loaded:
+    state = instance._state
+    if attribute.metadata.get("read_only") and state is not State.NEW:
         raise ValidationError(
             f"{type(instance).__name__}.{attribute.alias} is read-only: the server sets it"
         )
-    if instance._loaded and value is not None and not attribute.metadata.get("mutable"):
+    if state is State.LOADED and value is not None and not attribute.metadata.get("mutable"):
         # Assigning the value a field already has is not a change (no PATCH for it). None
-        # is always sent: on a shell (get(..., lazy=True)) None only means "not known",
-        # and an explicit None is how a user unassigns (WIRE.md 3.5).
+        # is always sent: it is how a user unassigns (WIRE.md 3.5); and on a shell every
+        # assignment is sent, the shell not knowing the value it replaces.
         try:
             unchanged = bool(getattr(instance, attribute.name) == value)
         except Exception:  # an exotic __eq__: treat it as a change
@@ -78,7 +82,7 @@ def _track_assignment(instance: Resource, attribute: attrs.Attribute, value: Any
             return value
     dirty = instance._dirty
     if dirty is None:
-        object.__setattr__(instance, "_dirty", {attribute.name})
+        write_clean(instance, "_dirty", {attribute.name})
     else:
         dirty.add(attribute.name)
     return value
@@ -140,12 +144,12 @@ def _mutable_property(slot: str, public: str) -> property:
             snapshots = self._snapshots
             if snapshots is None:
                 snapshots = {}
-                object.__setattr__(self, "_snapshots", snapshots)
+                write_clean(self, "_snapshots", snapshots)
             if slot not in snapshots:
                 fingerprint = self._fingerprint_field(public, value)
                 loaded = self._load_field(public, value)
                 if loaded is not value:
-                    object.__setattr__(self, slot, loaded)
+                    write_clean(self, slot, loaded)
                     value = loaded
                 # Published last, once the value users see is stored.
                 snapshots[slot] = fingerprint
@@ -299,9 +303,11 @@ _INTERNAL = {"on_setattr": attrs.setters.NO_OP, "init": False, "repr": False, "e
 
 @attrs.define(slots=True, kw_only=True, eq=False, repr=False, getstate_setstate=False)
 class Resource:
-    """The base of every resource: identity, dirty tracking, save/delete/refresh.
+    """The base of every resource: identity, state, dirty tracking.
 
-    Resources are built by managers from the server's answers; users get them from
+    The verbs (``save``, ``update``, ``delete``, ``refresh``) come from the mixins of
+    ``segments_orm._capabilities``, each only on the resources whose API has it. Resources
+    are built by managers from the server's answers; users get them from
     ``client.datasets.get(...)``, ``dataset.samples.filter(...)`` and so on.
 
     Attributes:
@@ -314,9 +320,11 @@ class Resource:
     _context: Optional[dict[str, Any]] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
     _dirty: Optional[set[str]] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
     _snapshots: Optional[dict[str, str]] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
-    _loaded: bool = attrs.field(default=False, **_INTERNAL)  # type: ignore[call-overload]
+    _state: State = attrs.field(default=State.NEW, **_INTERNAL)  # type: ignore[call-overload]
     # The server's answer, for fields not read yet: see _from_wire and __getattr__.
     _raw: Optional[dict[str, Any]] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
+    # The managers of its relations, built on first access (see _capabilities.relation).
+    _relations: Optional[dict[str, Any]] = attrs.field(default=None, **_INTERNAL)  # type: ignore[call-overload]
 
     # Filled by @resource for each subclass.
     _mutable_slots: ClassVar[dict[str, str]] = {}
@@ -343,18 +351,65 @@ class Resource:
             else:
                 data = data.copy()
             lazy: R = object.__new__(cls)
-            object.__setattr__(lazy, "_raw", data)
-            object.__setattr__(lazy, "_client", client)
-            object.__setattr__(lazy, "_context", context)
-            object.__setattr__(lazy, "_dirty", None)
-            object.__setattr__(lazy, "_snapshots", None)
-            object.__setattr__(lazy, "_loaded", True)
+            write_clean(lazy, "_raw", data)
+            write_clean(lazy, "_client", client)
+            write_clean(lazy, "_context", context)
+            write_clean(lazy, "_dirty", None)
+            write_clean(lazy, "_snapshots", None)
+            write_clean(lazy, "_state", State.LOADED)
             return lazy
         obj = _structure_answer(data, cls)
-        object.__setattr__(obj, "_client", client)
-        object.__setattr__(obj, "_context", context)
-        object.__setattr__(obj, "_loaded", True)
+        write_clean(obj, "_client", client)
+        write_clean(obj, "_context", context)
+        write_clean(obj, "_state", State.LOADED)
         return obj
+
+    @classmethod
+    def _shell(
+        cls: type[R],
+        client: Optional[Client],
+        known: dict[str, Any],
+        context: Optional[dict[str, Any]] = None,
+    ) -> R:
+        """Build a shell: an object that knows only ``known`` (wire keys), with no request.
+
+        Reading any other field raises `NotLoadedError` until ``refresh()`` (see `State`).
+        """
+        shell = cls._from_wire(client, known, context)
+        for attribute in attrs.fields(cls):
+            # An eagerly built object has every field set: empty those it was not told,
+            # so that reading them reaches __getattr__, which refuses.
+            if attribute.init and attribute.name != EXTRA and wire_name(attribute) not in known:
+                with contextlib.suppress(AttributeError):  # decoded lazily: already empty
+                    object.__delattr__(shell, attribute.name)
+        write_clean(shell, "_state", State.SHELL)
+        return shell
+
+    def _knows(self, name: str) -> bool:
+        """Tell whether field ``name`` (attrs name) has a value here: false only on a shell."""
+        if self._state is not State.SHELL:
+            return True
+        try:
+            object.__getattribute__(self, name)
+        except AttributeError:
+            raw = self._raw
+            return raw is not None and self._wire_by_name.get(name, name) in raw
+        return True
+
+    def _peek(self, name: str) -> Any:
+        """Return field ``name``, or None where a shell does not know it (for internals)."""
+        return getattr(self, name) if self._knows(name) else None
+
+    def _refuse_unknown(self, name: str) -> None:
+        """Raise `NotLoadedError` if ``name`` is a field this shell does not know."""
+        attribute = attrs.fields_dict(type(self)).get(name)
+        if attribute is None or not attribute.init or name == EXTRA or self._knows(name):
+            return
+        public = attribute.alias or name.lstrip("_")
+        raise NotLoadedError(
+            f"This {type(self).__name__} is a shell (get(..., lazy=True)) that does not know "
+            f"its {public}; call refresh() to load it"
+        )
 
     def _apply(self, data: Any) -> None:
         """Update this object in place from the server's answer, forgetting local changes."""
@@ -364,13 +419,13 @@ class Resource:
         """Take over the state of ``other``, a freshly loaded object of the same class."""
         for attribute in attrs.fields(type(self)):
             if attribute.init:  # the fields and ``extra``, not the internal state
-                object.__setattr__(self, attribute.name, getattr(other, attribute.name))
+                write_clean(self, attribute.name, getattr(other, attribute.name))
         if other._client is not None:
-            object.__setattr__(self, "_client", other._client)
-        object.__setattr__(self, "_dirty", None)
-        object.__setattr__(self, "_snapshots", None)
-        object.__setattr__(self, "_loaded", True)
-        object.__setattr__(self, "_raw", None)  # every field is set now
+            write_clean(self, "_client", other._client)
+        write_clean(self, "_dirty", None)
+        write_clean(self, "_snapshots", None)
+        write_clean(self, "_state", State.LOADED)
+        write_clean(self, "_raw", None)  # every field is set now
 
     if not TYPE_CHECKING:  # to type checkers, a misspelt attribute stays an error
 
@@ -379,6 +434,8 @@ class Resource:
             # _from_wire loaded lazily. Decode that one field from the kept answer, once.
             if name == "_raw" or name[:2] == "__":
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            if name != "_state" and self._state is State.SHELL:
+                self._refuse_unknown(name)
             fill = lazy_loader(type(self))
             if fill is None:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
@@ -391,29 +448,37 @@ class Resource:
     # -- copying and pickling ------------------------------------------------------
 
     def __getstate__(self) -> dict[str, Any]:
-        # Every field, decoded; never the client (it holds a session and the API key).
-        state = {a.name: getattr(self, a.name) for a in attrs.fields(type(self)) if a.init}
-        for name in ("_context", "_dirty", "_snapshots", "_loaded"):
+        # Every field, decoded (a shell's: those it knows); never the client (it holds a
+        # session and the API key), nor the relations' managers (the copy builds its own,
+        # whose context is the copy).
+        state = {
+            a.name: getattr(self, a.name)
+            for a in attrs.fields(type(self))
+            if a.init and self._knows(a.name)
+        }
+        for name in ("_context", "_dirty", "_snapshots", "_state"):
             state[name] = getattr(self, name)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        object.__setattr__(self, "_client", None)
-        object.__setattr__(self, "_raw", None)
+        write_clean(self, "_client", None)
+        write_clean(self, "_raw", None)
+        write_clean(self, "_relations", None)
+        write_clean(self, "_state", State.LOADED)  # a pickle made before there were states
         for name, value in state.items():
-            object.__setattr__(self, name, value)
+            write_clean(self, name, value)
 
     def __copy__(self: R) -> R:
         clone = type(self).__new__(type(self))
         clone.__setstate__(self.__getstate__())
-        object.__setattr__(clone, "_client", self._client)
+        write_clean(clone, "_client", self._client)
         return clone
 
     def __deepcopy__(self: R, memo: dict[int, Any]) -> R:
         clone = type(self).__new__(type(self))
         memo[id(self)] = clone
         clone.__setstate__(copy.deepcopy(self.__getstate__(), memo))
-        object.__setattr__(clone, "_client", self._client)  # shared, never copied
+        write_clean(clone, "_client", self._client)  # shared, never copied
         return clone
 
     def bind(self: R, client: Client) -> R:
@@ -422,7 +487,8 @@ class Resource:
         Returns:
             This object.
         """
-        object.__setattr__(self, "_client", client)
+        write_clean(self, "_client", client)
+        write_clean(self, "_relations", None)  # their managers talk through the old client
         return self
 
     # -- identity --------------------------------------------------------------------
@@ -448,7 +514,7 @@ class Resource:
     def __repr__(self) -> str:
         parts = [self._repr_label()]
         for name, label in self._repr_fields:
-            value = getattr(self, name, None)
+            value = self._peek(name)
             if value is not None:
                 parts.append(f"{label}={value}")
         return f"<{type(self).__name__} {' '.join(p for p in parts if p)}>"
@@ -467,7 +533,7 @@ class Resource:
             name = self._mutable_slots.get(attribute.name, attribute.name)
             if name.startswith("_"):
                 continue
-            value = getattr(self, attribute.name)
+            value = self._peek(attribute.name)
             if value is None:
                 continue
             if attribute.name in self._mutable_slots:
@@ -484,9 +550,9 @@ class Resource:
             label = label[1:-1]  # a quoted name reads better unquoted in a table cell
         row = {type(self).__name__: label}
         for name, shown in self._repr_fields:
-            row[shown] = html_text(getattr(self, name, None))
+            row[shown] = html_text(self._peek(name))
         for name in ("uuid", "created_at"):
-            value = getattr(self, name, None)
+            value = self._peek(name) if name in self._wire_by_name else None
             if value is not None and str(value) != label:
                 row[name] = html_text(value)
         return row
@@ -629,98 +695,13 @@ class Resource:
             payload[self._wire_by_name[name]] = self._dump_field(public, getattr(self, name))
         return payload
 
-    # -- active record ---------------------------------------------------------------
-
-    def save(self: R) -> R:
-        """Save this object: create it if new, else send only the fields that changed.
-
-        Network: one request, or none when nothing changed.
-
-        Returns:
-            This object, updated in place from the server's answer.
-        """
-        if not self._loaded:
-            self._create()
-            return self
-        changed = self._changed_fields()
-        if not changed:
-            return self
-        data = self._request("PATCH", json_body=self._payload(changed), gzip=self._patch_gzip)
-        self._apply_saved(data)
-        return self
-
-    def _apply_saved(self, data: Any) -> None:
-        """Take the server's answer to a save, keeping the user's mutable objects.
-
-        A user may hold ``meta = sample.metadata`` across ``save()`` and edit it again:
-        where the server's value equals the local object, the local object stays (with a
-        fresh snapshot), so those later edits are still seen by the next ``save()``.
-        """
-        fresh = _structure_answer(data, type(self))
-        kept: dict[str, tuple[Any, str]] = {}
-        # Only objects handed out by the property (those have a snapshot) can be held by
-        # the user; a value merely assigned is taken fresh (and typed) from the answer.
-        handed_out = set(self._snapshots or ())
-        for slot, public in self._mutable_slots.items():
-            if slot not in handed_out:
-                continue
-            local = getattr(self, slot)
-            fingerprint = self._fingerprint_field(public, local)
-            if fingerprint == self._fingerprint_field(public, getattr(fresh, slot)):
-                kept[slot] = (local, fingerprint)
-        self._adopt(fresh)
-        for slot, (local, _) in kept.items():
-            object.__setattr__(self, slot, local)
-        if kept:
-            object.__setattr__(self, "_snapshots", {slot: fp for slot, (_, fp) in kept.items()})
-
-    def _create(self) -> None:
-        raise MissingContextError(
-            f"A new {type(self).__name__} is created through its manager's create()."
-        )
-
-    def update(self: R, **fields: Any) -> R:
-        """Set several fields, then save.
-
-        Network: one request, or none when nothing changed.
-
-        Raises:
-            ValidationError: A name is not a field of this object, or is read-only.
-        """
-        writable = {
-            a.alias
-            for a in attrs.fields(type(self))
-            if a.init and a.alias != EXTRA and not a.metadata.get("read_only")
-        }
-        # Checked before anything is set, so a refused call leaves the object unchanged.
-        refused = sorted(set(fields) - writable)
-        if refused:
-            raise ValidationError(
-                f"{type(self).__name__} cannot update {', '.join(refused)}; "
-                f"writable fields: {', '.join(sorted(writable)) or 'none'}"
-            )
-        for name, value in fields.items():
-            setattr(self, name, value)
-        return self.save()
-
-    def refresh(self: R) -> R:
-        """Fetch this object again and update it in place, dropping unsaved changes.
-
-        Network: one request.
-        """
-        self._apply(self._request("GET"))
-        return self
-
-    def delete(self) -> None:
-        """Delete this object on the server.
-
-        Network: one request.
-        """
-        self._request("DELETE", expect="none")
-
 
 class Manager(Generic[R]):
     """Access to one collection of the API: a URL template plus its parent's identity.
+
+    What a collection offers beyond building requests comes from the mixins of
+    ``segments_orm._capabilities`` (``Listable`` for iteration and querysets, ``Buildable``
+    for ``new()``), listed before this class in each manager's bases.
 
     Args:
         client: The client requests go through.
@@ -759,17 +740,6 @@ class Manager(Generic[R]):
         names = set(object.__dir__(self)) - hidden
         return sorted(n for n in names if not n.startswith("_"))
 
-    def _repr_html_(self) -> Optional[str]:
-        """Render the first objects as a table (for notebooks), as ``all()`` does.
-
-        Network: one small request.
-        """
-        try:
-            queryset = self.all()
-        except ValidationError:  # a collection the API cannot list: no table
-            return None
-        return queryset._repr_html_()
-
     # -- plumbing --------------------------------------------------------------------
 
     def _url(
@@ -798,41 +768,15 @@ class Manager(Generic[R]):
     def _load(self, data: Any) -> R:
         return self.model._from_wire(self._client, data, self._context)  # type: ignore[return-value]
 
+    def _load_shell(self, known: dict[str, Any]) -> R:
+        """Return a shell of this collection's model that knows only ``known`` (no request)."""
+        return self.model._shell(self._client, known, self._context)  # type: ignore[return-value]
+
     def _fetch(self, query: dict[str, str]) -> list[Any]:
         result = self._request("GET", query=query)
         return result if isinstance(result, list) else [result]
 
-    # -- the queryset API ------------------------------------------------------------
-
-    def all(self) -> QuerySet[R]:
-        """Return a lazy queryset over the whole collection (no request yet)."""
-        return self.queryset_class(
-            self._fetch, self._load, self.schema, name=self.item_name, owner=self
-        )
-
-    def new(self, **fields: Any) -> R:
-        """Return an unsaved object of this collection; its ``save()`` creates it.
-
-        Network: none (``save()`` sends the create).
-
-        Raises:
-            ValidationError: A name is not a field of the object.
-        """
-        known = {a.alias for a in attrs.fields(self.model) if a.init} - {EXTRA}
-        unknown = sorted(set(fields) - known)
-        if unknown:
-            raise ValidationError(
-                f"{self.model.__name__} has no field {', '.join(unknown)}; "
-                f"fields: {', '.join(sorted(known))}"
-            )
-        obj = self.model(**{**self._new_defaults(), **fields})
-        object.__setattr__(obj, "_client", self._client)
-        object.__setattr__(obj, "_context", self._context)
-        return obj  # type: ignore[return-value]
-
-    def _new_defaults(self) -> dict[str, Any]:
-        """Return the fields a new object of this collection takes from its parent."""
-        return {}
+    # -- creating ----------------------------------------------------------------------
 
     def _create_reconciled(self, post: Callable[[], R], find: Callable[[], Optional[R]]) -> R:
         """Create an object, reconciling a create whose answer was lost.
@@ -856,35 +800,3 @@ class Manager(Generic[R]):
                 found = find()
                 if found is not None:
                     return found
-
-    def filter(self, **lookups: Any) -> QuerySet[R]:
-        """Return a lazy queryset narrowed by ``lookups`` (no request yet).
-
-        Raises:
-            ValidationError: A lookup is not supported for this collection.
-        """
-        return self.all().filter(**lookups)
-
-    def order_by(self, key: str) -> QuerySet[R]:
-        """Return a lazy queryset ordered by ``key`` (``-key`` for descending)."""
-        return self.all().order_by(key)
-
-    def first(self) -> Optional[R]:
-        """Return the first object, or None. Network: one request."""
-        return self.all().first()
-
-    def count(self) -> int:
-        """Count the objects. Network: one request per 1000 objects."""
-        return self.all().count()
-
-    def exists(self) -> bool:
-        """Tell whether there is any object. Network: one request."""
-        return self.all().exists()
-
-    def __iter__(self) -> Iterator[R]:
-        """Iterate over every object, page by page. Network: one request per page."""
-        return self.all().iterator()
-
-    def list(self) -> list[R]:
-        """Fetch every object into a list. Network: one request per page."""
-        return list(self.all().iterator())

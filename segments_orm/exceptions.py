@@ -33,6 +33,7 @@ __all__ = [
     "MultipleObjectsReturned",
     "NetworkError",
     "NotFoundError",
+    "NotLoadedError",
     "ReleaseFailedError",
     "SegmentsError",
     "ServerError",
@@ -188,6 +189,15 @@ class InvalidModelError(SegmentsError):
 
 class MissingContextError(SegmentsError):
     """The object is not linked to what the operation needs (a client, a dataset)."""
+
+
+class NotLoadedError(MissingContextError):
+    """A shell (``get(..., lazy=True)``) was asked for a field it does not know.
+
+    A shell knows only its identity (a dataset's name, a sample's uuid, ...); call
+    ``refresh()`` on it to fetch the rest. Not an `AttributeError`: the field exists, its
+    value is just not known yet.
+    """
 
 
 class MissingDependencyError(SegmentsError, ImportError):

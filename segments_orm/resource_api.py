@@ -167,6 +167,8 @@ def _plain(value: Any) -> Any:
 def _set_records(obj: Any, base: type, fields: Mapping[str, type[Record]]) -> None:
     """Store each of ``fields`` of ``obj`` as a Record (read-only fields, in their slot)."""
     for name, kind in fields.items():
+        if not obj._knows(name):  # a shell's unknown field: nothing to wrap yet
+            continue
         value = getattr(obj, name)
         wrapped = _records(value, kind)
         if wrapped is not value:

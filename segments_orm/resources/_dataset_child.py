@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Optional, TypeVar
 
+from segments_orm._capabilities import Listable
 from segments_orm.base import Manager, Resource
-from segments_orm.exceptions import MissingContextError, ValidationError
+from segments_orm.exceptions import MissingContextError
 from segments_orm.resources._checks import check_name
 
 __all__ = ["NamedChildManager", "NamedInDataset", "dataset_params", "parent_dataset"]
@@ -37,7 +38,8 @@ class NamedInDataset:
     """What a resource named within its dataset shares (labelsets, releases).
 
     It is identified by (dataset, name), lives at a URL with its name as the last
-    segment (``item_param``), and cannot be changed through the API, only deleted.
+    segment (``item_param``), and cannot be changed through the API, only deleted: its
+    class has no ``save()``.
     """
 
     __slots__ = ()
@@ -58,13 +60,8 @@ class NamedInDataset:
         """The dataset this belongs to."""
         return parent_dataset(self._context)
 
-    def save(self: Any) -> Any:
-        """Refuse: the API cannot change it (delete it and create it again)."""
-        kind = type(self).__name__.lower()
-        raise ValidationError(f"The API cannot change a {kind}; delete it and create it again")
 
-
-class NamedChildManager(Manager[R]):
+class NamedChildManager(Listable[R], Manager[R]):
     """A dataset's collection whose items are named (labelsets, releases).
 
     The API returns such a collection whole, gets an item by name, and refuses a second
@@ -90,7 +87,7 @@ class NamedChildManager(Manager[R]):
         """
         checked = check_name(name, "name")
         if lazy:
-            return self._load({"name": checked})
+            return self._load_shell({"name": checked})
         params = {self.item_param: checked}
         return self._load(self._request("GET", self.item_path, params=params))
 

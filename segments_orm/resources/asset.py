@@ -31,7 +31,11 @@ _MAX_UPLOAD = 5 * 1024**3  # S3's limit for one presigned POST
 
 @resource
 class Asset(Resource):
-    """An uploaded file. Read-only; use ``url`` in sample attributes."""
+    """An uploaded file; use ``url`` in sample attributes.
+
+    Read-only: the API cannot change, delete or fetch one asset, so it has no ``save``,
+    ``delete`` or ``refresh``.
+    """
 
     uuid: Optional[str] = field(read_only=True)
     filename: Optional[str] = field(read_only=True, show=True)
@@ -43,18 +47,6 @@ class Asset(Resource):
 
     def _identity(self) -> tuple[Any, ...]:
         return (self.uuid,)
-
-    def save(self) -> Asset:
-        """Refuse: assets are read-only."""
-        raise ValidationError("Assets are read-only")
-
-    def delete(self) -> None:
-        """Refuse: the API cannot delete assets."""
-        raise ValidationError("The API cannot delete assets")
-
-    def refresh(self) -> Asset:
-        """Refuse: the API has no request for one asset."""
-        raise ValidationError("The API has no request for one asset")
 
     def download(self) -> bytes:
         """Fetch the file's bytes (without the API key). Network: one request."""

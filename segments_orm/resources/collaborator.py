@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Optional, Union
 
+from segments_orm._capabilities import Deletable, Refreshable, Updatable
+from segments_orm._state import State, write_clean
 from segments_orm.base import Manager, Resource, field, resource
 from segments_orm.enums import Role
-from segments_orm.exceptions import ValidationError
 from segments_orm.resources._checks import check_choice, check_name
 from segments_orm.resources._dataset_child import dataset_params, parent_dataset
 from segments_orm.resources.user import User
@@ -15,7 +16,7 @@ __all__ = ["Collaborator", "CollaboratorManager"]
 
 
 @resource
-class Collaborator(Resource):
+class Collaborator(Updatable, Deletable, Refreshable, Resource):
     """A user's role on a dataset. ``role`` is editable; ``save()`` PATCHes it."""
 
     _user: Optional[User] = field(wire="user", read_only=True)
@@ -30,6 +31,7 @@ class Collaborator(Resource):
         user = self._user
         if isinstance(user, User) and user._client is None and self._client is not None:
             user.bind(self._client)
+            write_clean(user, "_state", State.LOADED)  # decoded from the server's answer
         return user
 
     @property
@@ -60,17 +62,15 @@ class Collaborator(Resource):
 
 
 class CollaboratorManager(Manager[Collaborator]):
-    """The collaborators of a dataset: add, get, remove (the API cannot list them)."""
+    """The collaborators of a dataset: add, get, update, remove.
+
+    The API cannot list them (``Dataset.collaborators_count`` counts them), so this
+    manager is not iterable and has no queryset.
+    """
 
     model = Collaborator
     list_path = "datasets/{owner}/{name}/collaborators/"
     item_name = "collaborators"
-
-    def all(self) -> Any:
-        """Refuse: the API has no request listing collaborators (see ``collaborators_count``)."""
-        raise ValidationError(
-            "The API cannot list a dataset's collaborators; use collaborators.get(username)"
-        )
 
     def get(self, username: str) -> Collaborator:
         """Get a collaborator by username.

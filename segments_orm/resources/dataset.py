@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 import attrs
 
+from segments_orm._capabilities import Deletable, Listable, Refreshable, Updatable, relation
+from segments_orm._state import State
 from segments_orm._urls import split_dataset_identifier
 from segments_orm._values import check_json_object
 from segments_orm.base import Manager, Resource, field, lookup, mutable_field, resource
@@ -58,7 +60,7 @@ class Owner:
 
 
 @resource
-class Dataset(Resource):
+class Dataset(Updatable, Deletable, Refreshable, Resource):
     """A dataset: samples to label, with a task type, categories and collaborators.
 
     Get one with ``client.datasets.get("owner/name")``; create one with
@@ -140,7 +142,7 @@ class Dataset(Resource):
         """Render the label-status counts as a bar, then the fields (for notebooks)."""
         from segments_orm._html import dataset_bar
 
-        bar = dataset_bar(str(self.full_name), self.label_stats)
+        bar = dataset_bar(str(self.full_name), self._peek("label_stats"))
         return bar + super()._repr_html_()
 
     # -- relations (no request until used) ---------------------------------------------
@@ -148,37 +150,37 @@ class Dataset(Resource):
     def _manager(self, name: str) -> Any:
         return lookup(name)(self.client, self._url_params(), {"dataset": self})
 
-    @property
+    @relation
     def samples(self) -> SampleManager:
         """The samples of this dataset (a manager: filter, create, bulk_create, ...)."""
         return self._manager("SampleManager")  # type: ignore[no-any-return]
 
-    @property
+    @relation
     def labelsets(self) -> LabelsetManager:
         """The labelsets of this dataset."""
         return self._manager("LabelsetManager")  # type: ignore[no-any-return]
 
-    @property
+    @relation
     def labels(self) -> DatasetLabelManager:
         """Label writes across this dataset's samples (``bulk_set``)."""
         return self._manager("DatasetLabelManager")  # type: ignore[no-any-return]
 
-    @property
+    @relation
     def releases(self) -> ReleaseManager:
         """The releases of this dataset."""
         return self._manager("ReleaseManager")  # type: ignore[no-any-return]
 
-    @property
+    @relation
     def issues(self) -> DatasetIssueManager:
         """The issues of this dataset's samples."""
         return self._manager("DatasetIssueManager")  # type: ignore[no-any-return]
 
-    @property
+    @relation
     def collaborators(self) -> CollaboratorManager:
         """The collaborators of this dataset: add, get, remove."""
         return self._manager("CollaboratorManager")  # type: ignore[no-any-return]
 
-    @property
+    @relation
     def workunits(self) -> WorkunitManager:
         """The work units (labeling and reviewing sessions) of this dataset."""
         return self._manager("WorkunitManager")  # type: ignore[no-any-return]
@@ -225,9 +227,9 @@ class Dataset(Resource):
 
         Network: one request for a shell, none otherwise.
         """
-        if self.created_at is None and self.task_type is None:
+        if self._state is State.SHELL:
             with _LOADING:  # many workers may ask at once: one GET, not one each
-                if self.created_at is None and self.task_type is None:
+                if self._state is State.SHELL:
                     self.refresh()
         return self
 
@@ -287,7 +289,7 @@ def _owner_on_a_queryset(value: Any) -> dict[str, str]:
 _DATASET_SCHEMA = FilterSchema(paged=True, lookups={"owner": Lookup(_owner_on_a_queryset)})
 
 
-class DatasetManager(Manager[Dataset]):
+class DatasetManager(Listable[Dataset], Manager[Dataset]):
     """The datasets you can see: iterate, filter by owner, get, create."""
 
     model = Dataset
@@ -327,7 +329,7 @@ class DatasetManager(Manager[Dataset]):
         """
         owner, name = split_dataset_identifier(identifier)
         if lazy:
-            return Dataset._from_wire(self._client, {"name": name, "full_name": f"{owner}/{name}"})
+            return Dataset._shell(self._client, {"name": name, "full_name": f"{owner}/{name}"})
         data = self._request("GET", Dataset._path, params={"owner": owner, "name": name})
         return Dataset._from_wire(self._client, data)
 
@@ -467,7 +469,7 @@ class DatasetManager(Manager[Dataset]):
         return self._create_reconciled(post, find)
 
 
-class _OwnerDatasetManager(Manager[Dataset]):
+class _OwnerDatasetManager(Listable[Dataset], Manager[Dataset]):
     """The datasets of one user or organization (``client.datasets.filter(owner=...)``)."""
 
     model = Dataset

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
+from segments_orm._capabilities import Deletable, Listable, Refreshable, Updatable
 from segments_orm.base import Manager, Resource, field, mutable_field, resource
 from segments_orm.enums import IssueStatus
 from segments_orm.exceptions import ValidationError
@@ -25,7 +26,7 @@ _ISSUE_SCHEMA = FilterSchema(
 
 
 @resource
-class Issue(Resource):
+class Issue(Updatable, Deletable, Refreshable, Resource):
     """An issue raised on a sample. ``save()`` PATCHes description, status and anchor."""
 
     uuid: Optional[str] = field(read_only=True)
@@ -52,13 +53,13 @@ class Issue(Resource):
         Raises:
             ValidationError: ``uuid`` is not a non-empty string.
         """
-        return cls._from_wire(client, {"uuid": check_name(uuid, "uuid")})
+        return cls._shell(client, {"uuid": check_name(uuid, "uuid")})
 
     def _identity(self) -> tuple[Any, ...]:
         return (self.uuid,)
 
     def _repr_label(self) -> str:
-        text = self.description or ""
+        text = self._peek("description") or ""  # a shell (Issue.shell) knows only its uuid
         return repr(text if len(text) <= 40 else text[:37] + "...")
 
     def _url_params(self) -> dict[str, str]:
@@ -102,7 +103,7 @@ class Issue(Resource):
         return self.client.samples.get(check_name(self.sample_uuid, "sample_uuid"), lazy=True)
 
 
-class DatasetIssueManager(Manager[Issue]):
+class DatasetIssueManager(Listable[Issue], Manager[Issue]):
     """The issues of a dataset's samples: iterate and filter (on the client)."""
 
     model = Issue
@@ -122,7 +123,7 @@ class DatasetIssueManager(Manager[Issue]):
         return self.all().get(**lookups)
 
 
-class SampleIssueManager(Manager[Issue]):
+class SampleIssueManager(Listable[Issue], Manager[Issue]):
     """The issues of one sample: create, and list (from its dataset's issues)."""
 
     model = Issue

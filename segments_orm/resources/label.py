@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
+from segments_orm._capabilities import Buildable, Deletable, Refreshable, Updatable
 from segments_orm._concurrency import BulkError, BulkResult, ProgressOption
 from segments_orm._pipeline import (
     BulkResults,
@@ -39,7 +40,7 @@ DEFAULT_LABELSET = "ground-truth"
 
 
 @resource
-class Label(Resource):
+class Label(Updatable, Deletable, Refreshable, Resource):
     """The label of one sample in one labelset.
 
     ``save()`` PUTs a new label and PATCHes only the changed fields of an existing one
@@ -78,7 +79,8 @@ class Label(Resource):
 
     def _load_field(self, public: str, value: Any) -> Any:
         if public == "attributes":
-            return _attributes.load_label(str(self.label_type) if self.label_type else None, value)
+            label_type = self._peek("label_type")
+            return _attributes.load_label(str(label_type) if label_type else None, value)
         return value
 
     def _dump_field(self, public: str, value: Any) -> Any:
@@ -100,7 +102,8 @@ class Label(Resource):
             task_type, categories = sample._task_info(ask=True)
             if task_type:
                 return task_type, categories
-        return (str(self.label_type) if self.label_type else None), None
+        label_type = self._peek("label_type")
+        return (str(label_type) if label_type else None), None
 
     @property
     def sample(self) -> Sample:
@@ -199,8 +202,12 @@ def _label_body(
     return body
 
 
-class LabelManager(Manager[Label]):
-    """The labels of one sample, by labelset (``sample.labels``)."""
+class LabelManager(Buildable[Label], Manager[Label]):
+    """The labels of one sample, by labelset (``sample.labels``): get, create, delete, new.
+
+    The API cannot list a sample's labels, so this manager is not iterable: get one with
+    ``get(labelset)``, or include labels in a sample query with ``include_label``.
+    """
 
     model = Label
     item_name = "labels"
@@ -213,13 +220,6 @@ class LabelManager(Manager[Label]):
 
     def _params_for(self, labelset: str) -> dict[str, str]:
         return {"labelset": check_name(labelset, "labelset")}
-
-    def all(self) -> Any:
-        """Refuse: the API has no endpoint listing a sample's labels; use ``get``."""
-        raise ValidationError(
-            "The API cannot list a sample's labels; get one with sample.labels.get(labelset), "
-            "or include labels in a sample query with .include_label(labelset)"
-        )
 
     def get(self, labelset: str = DEFAULT_LABELSET, *, lazy: bool = False) -> Label:
         """Get this sample's label in ``labelset``.
@@ -236,7 +236,7 @@ class LabelManager(Manager[Label]):
         """
         params = self._params_for(labelset)
         if lazy:
-            return self._load({"sample_uuid": self._params["sample_uuid"], **params})
+            return self._load_shell({"sample_uuid": self._params["sample_uuid"], **params})
         data = self._request("GET", Label._path, params=params)
         return self._load(data)
 
@@ -275,7 +275,7 @@ class LabelManager(Manager[Label]):
         params = self._params_for(labelset)
         check_choice(label_status, LabelStatus, "label_status")
         sample = self._sample() or self._client.samples.get(self._params["sample_uuid"], lazy=True)
-        knows_dataset = sample.dataset_full_name is not None or bool(
+        knows_dataset = sample._peek("dataset_full_name") is not None or bool(
             (sample._context or {}).get("dataset")
         )
         body: Optional[dict[str, Any]] = None
@@ -313,17 +313,13 @@ class DatasetLabelManager(Manager[Label]):
     """Label writes across a dataset's samples (``dataset.labels``).
 
     The API has no bulk label endpoint: `bulk_set` sends one PUT per sample, on the
-    client's worker threads, with the shared rate-limit gate keeping 429s in check.
+    client's worker threads, with the shared rate-limit gate keeping 429s in check. Nor
+    can it list a dataset's labels, so this manager is not iterable: read them with
+    ``dataset.samples.include_label(labelset, full=True)``.
     """
 
     model = Label
     item_name = "labels"
-
-    def all(self) -> Any:
-        """Refuse: the API cannot list a dataset's labels; query samples instead."""
-        raise ValidationError(
-            "The API cannot list labels; use dataset.samples.include_label(labelset, full=True)"
-        )
 
     def bulk_set(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar, Optional
 
+from segments_orm._capabilities import Deletable, Refreshable
 from segments_orm.base import Resource, field, resource
 from segments_orm.query import FilterSchema
 from segments_orm.resources._checks import check_name, check_text
@@ -14,7 +15,7 @@ __all__ = ["Labelset", "LabelsetManager"]
 
 
 @resource
-class Labelset(NamedInDataset, Resource):
+class Labelset(NamedInDataset, Deletable, Refreshable, Resource):
     """A named set of labels in a dataset. Identified by (dataset, name)."""
 
     name: Optional[str] = field(read_only=True)

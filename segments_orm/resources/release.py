@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Union
 
+from segments_orm._capabilities import Deletable, Refreshable
 from segments_orm._concurrency import Progress, ProgressOption
 from segments_orm.base import Resource, field, resource
 from segments_orm.enums import ReleaseStatus
@@ -29,7 +30,7 @@ __all__ = ["Release", "ReleaseFailedError", "ReleaseManager"]
 
 
 @resource
-class Release(NamedInDataset, Resource):
+class Release(NamedInDataset, Deletable, Refreshable, Resource):
     """A release of a dataset. Identified by (dataset, name).
 
     Right after creation its status is PENDING; `wait` polls until it is SUCCEEDED,

@@ -9,6 +9,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 import attrs
 
+from segments_orm._capabilities import (
+    Buildable,
+    Deletable,
+    Listable,
+    Refreshable,
+    Updatable,
+    relation,
+)
 from segments_orm._concurrency import BulkError, BulkResult, ProgressOption
 from segments_orm._converter import structure
 from segments_orm._pipeline import (
@@ -20,6 +28,7 @@ from segments_orm._pipeline import (
     mark_in_flight,
     run_items,
 )
+from segments_orm._state import State, write_clean
 from segments_orm._values import check_json_object, check_priority, prefixed, to_json
 from segments_orm.base import (
     Manager,
@@ -78,7 +87,7 @@ class LabelSummary:
 
 
 @resource
-class Sample(Resource):
+class Sample(Updatable, Deletable, Refreshable, Resource):
     """One item to label: an image, a sequence, a point cloud, or several sensors.
 
     Relations: ``dataset`` (no request when known), ``labels`` and ``issues`` (managers),
@@ -113,7 +122,8 @@ class Sample(Resource):
         return (self.uuid,)
 
     def _repr_label(self) -> str:
-        return f"{self.name!r}" if self.name is not None else str(self.uuid)
+        name = self._peek("name")  # a shell knows only its uuid
+        return f"{name!r}" if name is not None else str(self.uuid)
 
     def _html_row(self) -> dict[str, str]:
         row = super()._html_row()
@@ -133,8 +143,12 @@ class Sample(Resource):
         Network: the image (to read its size), the label's bitmap for segmentation
         labels, and the ground-truth label unless a query included the full label;
         the dataset once if it is not loaded. A failed request leaves a note instead.
+        A shell shows the fields it knows (``refresh()`` it to see the image).
         """
         from segments_orm import _html
+
+        if self._state is State.SHELL:
+            return super()._repr_html_()
 
         task_attributes = None
         try:
@@ -182,9 +196,9 @@ class Sample(Resource):
 
     def _known_task_type(self) -> Optional[str]:
         dataset = (self._context or {}).get("dataset")
-        if dataset is not None and dataset.task_type:
-            return str(dataset.task_type)
-        return None
+        # Listed from a dataset shell, it is not known: the attributes are guessed.
+        task_type = dataset._peek("task_type") if dataset is not None else None
+        return str(task_type) if task_type else None
 
     def _load_field(self, public: str, value: Any) -> Any:
         if public == "attributes":
@@ -215,13 +229,11 @@ class Sample(Resource):
         the API once which dataset it is in.
         """
         known = (self._context or {}).get("dataset")
-        if known is not None and (
-            self.dataset_full_name is None or known.full_name == self.dataset_full_name
-        ):
+        full_name = self._peek("dataset_full_name")
+        if known is not None and (full_name is None or known.full_name == full_name):
             return known  # type: ignore[no-any-return]
-        full_name = self.dataset_full_name
         if full_name is None:
-            if not self._loaded or self.uuid is None:
+            if self._state is State.NEW or self.uuid is None:
                 raise ValidationError("A new sample has no dataset until it is created")
             # A shell (samples.get(uuid, lazy=True)) learns its dataset from the API once;
             # only that field is taken, so unsaved changes on the shell stay.
@@ -229,7 +241,7 @@ class Sample(Resource):
             told = answer.get("dataset_full_name") if isinstance(answer, Mapping) else None
             if not isinstance(told, str):
                 raise NetworkError("The API did not say which dataset this sample belongs to")
-            object.__setattr__(self, "dataset_full_name", told)
+            write_clean(self, "dataset_full_name", told)
             full_name = told
         return self.client._dataset_shell(full_name)
 
@@ -241,7 +253,7 @@ class Sample(Resource):
         that every label is checked; a sample shell's own attribute writes do not, to
         cost one request): its attributes are then sent as given.
         """
-        if self.dataset_full_name is None and (self._context or {}).get("dataset") is None:
+        if self._peek("dataset_full_name") is None and (self._context or {}).get("dataset") is None:
             if not ask or self.uuid is None:
                 return None, None
             self._read_label(None)
@@ -265,19 +277,19 @@ class Sample(Resource):
         if not isinstance(answer, Mapping):
             raise NetworkError("The API did not answer GET /samples/{uuid}/ with an object")
         told = answer.get("dataset_full_name")
-        if self.dataset_full_name is None and isinstance(told, str):
-            object.__setattr__(self, "dataset_full_name", told)
+        if self._peek("dataset_full_name") is None and isinstance(told, str):
+            write_clean(self, "dataset_full_name", told)
         label = answer.get("label")
         return dict(label) if isinstance(label, Mapping) else None
 
-    @property
+    @relation
     def labels(self) -> LabelManager:
         """The labels of this sample, one per labelset: get, create."""
         return lookup("LabelManager")(  # type: ignore[no-any-return]
             self.client, {"sample_uuid": self._url_params()["uuid"]}, {"sample": self}
         )
 
-    @property
+    @relation
     def issues(self) -> SampleIssueManager:
         """The issues of this sample: create, and list (from the dataset's issues)."""
         return lookup("SampleIssueManager")(  # type: ignore[no-any-return]
@@ -298,7 +310,7 @@ class Sample(Resource):
         else:
             built = structure(raw, LabelSummary)
         # Built once and kept: an edit made through sample.label must be the one saved.
-        object.__setattr__(self, "_label", built)
+        write_clean(self, "_label", built)
         return built
 
     def _create(self) -> None:
@@ -412,7 +424,7 @@ class SampleQuerySet(QuerySet[Sample]):
         return sum(1 for uuid in uuids if uuid not in remaining)
 
 
-class SampleManager(Manager[Sample]):
+class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
     """The samples of one dataset: filter, get, create, bulk_create, delete."""
 
     model = Sample
@@ -559,7 +571,7 @@ class SampleManager(Manager[Sample]):
                 f" one; to get a sample by name, use get(name={uuid!r})"
             ) from None
         if lazy:
-            return self._load({"uuid": uuid, "dataset_full_name": self._dataset().full_name})
+            return self._load_shell({"uuid": uuid, "dataset_full_name": self._dataset().full_name})
         return self._load(self._request("GET", Sample._path, params={"uuid": uuid}))
 
     def bulk_create(
@@ -911,7 +923,7 @@ class SampleLookup:
         """
         check_name(uuid, "uuid")
         if lazy:
-            return Sample._from_wire(self._client, {"uuid": uuid})
+            return Sample._shell(self._client, {"uuid": uuid})
         query: dict[str, str] = {}
         if labelset is not None:
             query["labelset"] = check_name(labelset, "labelset")

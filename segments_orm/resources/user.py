@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional, Union
 
+from segments_orm._capabilities import Refreshable
 from segments_orm.base import Manager, Resource, field, lookup, resource
 from segments_orm.enums import Role, Subscription
-from segments_orm.exceptions import ValidationError
 from segments_orm.resources._checks import check_name
 
 __all__ = ["User", "UserManager"]
 
 
 @resource
-class User(Resource):
+class User(Refreshable, Resource):
     """A user or an organization. Read-only through the API."""
 
     username: Optional[str] = field(read_only=True)
@@ -40,14 +40,6 @@ class User(Resource):
         """The datasets of this user or organization (a lazy queryset)."""
         return lookup("DatasetManager")(self.client).filter(owner=self.username)
 
-    def save(self) -> User:
-        """Refuse: users cannot be changed through the API."""
-        raise ValidationError("Users are read-only through the API")
-
-    def delete(self) -> None:
-        """Refuse: users cannot be deleted through the API."""
-        raise ValidationError("Users cannot be deleted through the API")
-
     def refresh(self) -> User:
         """Fetch this user again. Network: one request."""
         self._adopt(UserManager(self.client).get(check_name(self.username, "username")))
@@ -55,14 +47,10 @@ class User(Resource):
 
 
 class UserManager(Manager[User]):
-    """Users by name (``client.users``)."""
+    """Users by name (``client.users``): ``me()`` and ``get()``; the API cannot list them."""
 
     model = User
     item_name = "users"
-
-    def all(self) -> Any:
-        """Refuse: the API cannot list users."""
-        raise ValidationError("The API cannot list users; use users.me() or users.get(name)")
 
     def me(self) -> User:
         """Get the user the API key belongs to.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
+from segments_orm._capabilities import Listable
 from segments_orm._converter import parse_datetime
 from segments_orm.base import Manager, Resource, field, resource
 from segments_orm.exceptions import ValidationError
@@ -15,7 +16,10 @@ __all__ = ["Workunit", "WorkunitManager"]
 
 @resource
 class Workunit(Resource):
-    """One recorded piece of work on a sample. Read-only."""
+    """One recorded piece of work on a sample. Read-only: no ``save``, ``delete``, ``refresh``.
+
+    The API has no request for one work unit; query them again to see new ones.
+    """
 
     uuid: Optional[str] = field(read_only=True)
     created_at: Optional[dt.datetime] = field(read_only=True, show=True)
@@ -31,18 +35,6 @@ class Workunit(Resource):
 
     def _identity(self) -> tuple[Any, ...]:
         return (self.uuid,)
-
-    def save(self) -> Workunit:
-        """Refuse: work units are read-only."""
-        raise ValidationError("Work units are read-only")
-
-    def delete(self) -> None:
-        """Refuse: work units are read-only."""
-        raise ValidationError("Work units are read-only")
-
-    def refresh(self) -> Workunit:
-        """Refuse: the API has no request for one work unit."""
-        raise ValidationError("The API has no request for one work unit; query them again")
 
 
 def _time_lookup(param: str) -> Lookup:
@@ -66,7 +58,7 @@ def _time_lookup(param: str) -> Lookup:
     return Lookup(encode)
 
 
-class WorkunitManager(Manager[Workunit]):
+class WorkunitManager(Listable[Workunit], Manager[Workunit]):
     """The work units of a dataset: filter by time, order by creation."""
 
     model = Workunit

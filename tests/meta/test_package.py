@@ -38,6 +38,8 @@ LAYERS: dict[str, int] = {
     "_tables": 5,
     "_html": 5,
     "base": 6,
+    "_capabilities": 6,
+    "_state": 1,
     "resources": 7,
     "export": 7,
     "client": 8,
