@@ -233,13 +233,13 @@ class Sample(Resource):
             full_name = told
         return self.client._dataset_shell(full_name)
 
-    def _task_info(self, *, ask: bool = False) -> tuple[Optional[str], Optional[frozenset[int]]]:
+    def _task_info(self, *, ask: bool = True) -> tuple[Optional[str], Optional[frozenset[int]]]:
         """Return the dataset's task type and category ids, fetching a shell once.
 
         A sample shell that does not know its dataset (``samples.get(uuid, lazy=True)``,
-        the facade's writes by uuid) is not asked unless ``ask`` (label writes ask, so
-        that every label is checked; a sample shell's own attribute writes do not, to
-        cost one request): its attributes are then sent as given.
+        the facade's writes by uuid) is asked (one GET of the sample), so that every
+        write of attributes or a label is checked against its task type, as the platform
+        checks it; with ``ask=False`` it is not, and gets (None, None).
         """
         if self.dataset_full_name is None and (self._context or {}).get("dataset") is None:
             if not ask or self.uuid is None:
