@@ -397,44 +397,6 @@ LABEL_SHAPES: dict[str, Check] = {
 }
 
 
-def check_label_attributes(task_type: str, attributes: Any) -> None:
-    """Check a label's attributes against the shape of its dataset's task type.
-
-    A task type the emulator does not know (none today) is only checked for plain values.
-
-    Raises:
-        InvalidShapeError: naming the path of the first problem found.
-    """
-    check_json_values(attributes)
-    shape = LABEL_SHAPES.get(task_type)
-    if shape is not None:
-        shape(attributes, "")
-
-
-def check_json_values(value: Any, path: str = "") -> None:
-    """Refuse integers a 64-bit column cannot keep, anywhere in a JSON document.
-
-    NaN and infinities never get this far (the body parser refuses them). The walk uses an
-    explicit stack, so a deeply nested document cannot exhaust Python's recursion.
-
-    Raises:
-        InvalidShapeError: naming the path of the first integer out of range.
-    """
-    stack: list[tuple[Any, str]] = [(value, path)]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, dict):
-            stack.extend((child, _at(where, key)) for key, child in item.items())
-        elif isinstance(item, list):
-            stack.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
-        elif (
-            isinstance(item, int)
-            and not isinstance(item, bool)
-            and not INT_RANGE[0] <= item <= INT_RANGE[1]
-        ):
-            raise InvalidShapeError(where, "the integer is out of range (64-bit signed)")
-
-
 class _NonFinite:
     """Where a body held NaN, an infinity or a number past a float's range."""
 
@@ -508,3 +470,41 @@ def json_checked(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return converted
 
     return checked
+
+
+def check_label_attributes(task_type: str, attributes: Any) -> None:
+    """Check a label's attributes against the shape of its dataset's task type.
+
+    A task type the emulator does not know (none today) is only checked for plain values.
+
+    Raises:
+        InvalidShapeError: naming the path of the first problem found.
+    """
+    check_json_values(attributes)
+    shape = LABEL_SHAPES.get(task_type)
+    if shape is not None:
+        shape(attributes, "")
+
+
+def check_json_values(value: Any, path: str = "") -> None:
+    """Refuse integers a 64-bit column cannot keep, anywhere in a JSON document.
+
+    NaN and infinities never get this far (the body parser refuses them). The walk uses an
+    explicit stack, so a deeply nested document cannot exhaust Python's recursion.
+
+    Raises:
+        InvalidShapeError: naming the path of the first integer out of range.
+    """
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((child, _at(where, key)) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
+        elif (
+            isinstance(item, int)
+            and not isinstance(item, bool)
+            and not INT_RANGE[0] <= item <= INT_RANGE[1]
+        ):
+            raise InvalidShapeError(where, "the integer is out of range (64-bit signed)")
