@@ -105,6 +105,72 @@ class _FoundProblemError(Exception):
     """Internal: the quick walk met a problem; walk again, naming every path."""
 
 
+class _NotPlainError(Exception):
+    """Internal: the value holds something other than plain JSON; take the full walk."""
+
+
+_LOW, _HIGH = INT_RANGE
+
+
+def _plain_copy(value: Any, depth: int) -> Any:
+    """Return a copy of a value made only of plain JSON types, or raise `_NotPlainError`.
+
+    Nearly every value a pipeline sends is already plain: dicts with str keys, lists,
+    str, bool, None, 64-bit ints and finite floats, by exact type. This walk checks and
+    copies only those, without the converter's per-value dispatch; anything else
+    (numpy, a subclass, a datetime, a problem) sends the value through the full walk,
+    which converts it or names every problem with its path.
+    """
+    kind = type(value)
+    if kind is dict:
+        if depth >= _MAX_DEPTH:
+            raise _NotPlainError
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotPlainError
+            kind = type(item)
+            if kind is str or kind is bool or item is None:
+                out[key] = item
+            elif kind is int:
+                if not _LOW <= item <= _HIGH:
+                    raise _NotPlainError
+                out[key] = item
+            elif kind is float:
+                if item - item != 0.0:  # NaN or an infinity
+                    raise _NotPlainError
+                out[key] = item
+            else:
+                out[key] = _plain_copy(item, depth + 1)
+        return out
+    if kind is list:
+        if depth >= _MAX_DEPTH:
+            raise _NotPlainError
+        copied = []
+        for item in value:
+            kind = type(item)
+            if kind is str or kind is bool or item is None:
+                copied.append(item)
+            elif kind is int:
+                if not _LOW <= item <= _HIGH:
+                    raise _NotPlainError
+                copied.append(item)
+            elif kind is float:
+                if item - item != 0.0:
+                    raise _NotPlainError
+                copied.append(item)
+            else:
+                copied.append(_plain_copy(item, depth + 1))
+        return copied
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is int and _LOW <= value <= _HIGH:
+        return value
+    if kind is float and value - value == 0.0:
+        return value
+    raise _NotPlainError
+
+
 #: What a ``special`` hook of `to_json` returns for a value it does not handle.
 UNHANDLED: Any = object()
 
@@ -250,6 +316,10 @@ def to_json(
     Raises:
         ValidationError: Some part is refused; ``errors`` has one ``"path: why"`` each.
     """
+    try:
+        return _plain_copy(value, 0)
+    except _NotPlainError:
+        pass
     name = root or path or "value"
     try:
         return _Converter(name, special, track=False).convert(value, path)
@@ -273,6 +343,9 @@ def json_number(value: Any, path: str) -> float:
     An integer that no float can hold (``10**400``) is refused here, by name, instead of
     surfacing as an ``OverflowError``.
     """
+    kind = type(value)
+    if (kind is int and _LOW <= value <= _HIGH) or (kind is float and value - value == 0.0):
+        return value  # type: ignore[no-any-return]  # the common case, by exact type
     if _is_numpy(value) and getattr(value, "shape", None) == ():
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float)):

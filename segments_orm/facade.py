@@ -429,9 +429,11 @@ class SegmentsClient(Client):
         """Change a sample: ``client.samples.get(uuid, lazy=True).update(...)``.
 
         ``assigned_labeler`` and ``assigned_reviewer`` are sent whenever passed, so an
-        explicit None unassigns (:ref:`protocol-samples`).
+        explicit None unassigns (:ref:`protocol-samples`). New attributes are checked
+        against the sample's dataset (its task type is looked up, as `add_label` does).
 
-        Network: one request (with nothing to change, a GET of the sample).
+        Network: one request (with nothing to change, a GET of the sample); with
+        attributes, a GET of the sample first, plus one to load its dataset the first time.
         """
         fields = _given(
             name=name, attributes=attributes, metadata=metadata, priority=priority, readme=readme

@@ -30,6 +30,7 @@ from segments_orm.emulator._http import (
     over_limit,
     parse_json,
 )
+from segments_orm.emulator._multipart import WholeBodyFormParser
 from segments_orm.emulator._store import (
     DEMO_USERNAME,
     DeadlineExceededError,
@@ -519,6 +520,7 @@ class Emulator:
             parsed: Optional[tuple[Any, Optional[ApiError]]] = None
             if handler is not None and route.multipart:
                 request.max_content_length = MAX_BODY_BYTES
+                request.form_data_parser_class = WholeBodyFormParser
                 request.files  # noqa: B018 - parse the form outside the store's lock
             elif handler is not None:
                 body = _read_body(request)

@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
+from segments_orm.emulator._shapes import non_finite_error
 from segments_orm.emulator._store import Tx
 
 if TYPE_CHECKING:
@@ -121,6 +122,9 @@ def parse_json(body: bytes) -> Any:
             400, {"detail": "JSON parse error - a string holds a lone surrogate"}
         ) from None
     except ValueError as error:
+        located = non_finite_error(text)  # NaN or an infinity: say in which field
+        if located is not None:
+            raise ApiError(400, located) from None
         raise ApiError(400, {"detail": f"JSON parse error - {error}"}) from None
     except RecursionError:
         # "[[[[..." nested past the parser's stack: a 400 like any malformed body.

@@ -125,6 +125,26 @@ class _Task(WSGITask):  # type: ignore[misc]
             finally:
                 channel.outbuf_lock.release()
 
+    _keep_alive_without_body = False
+
+    def build_response_header(self) -> bytes:
+        # waitress closes the connection after every answer without a Content-Length,
+        # including those that cannot have a body (204, 304): each asset upload (S3's 204)
+        # then cost the client a new connection. They need no length to end, so keep
+        # them open unless the client asked to close.
+        asked_close = self.request.headers.get("CONNECTION", "").lower() == "close"
+        self._keep_alive_without_body = (
+            self.version == "1.1" and not self.has_body and not asked_close
+        )
+        try:
+            return super().build_response_header()  # type: ignore[no-any-return]
+        finally:
+            self._keep_alive_without_body = False
+
+    def set_close_on_finish(self) -> None:
+        if not self._keep_alive_without_body:
+            super().set_close_on_finish()
+
     def execute(self) -> None:
         try:
             super().execute()

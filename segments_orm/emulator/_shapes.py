@@ -12,10 +12,19 @@ A check raises `InvalidShapeError` whose message starts with the path of the off
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
-__all__ = ["INT_RANGE", "InvalidShapeError", "check_json_values", "check_label_attributes"]
+__all__ = [
+    "INT_RANGE",
+    "InvalidShapeError",
+    "check_json_values",
+    "check_label_attributes",
+    "json_checked",
+    "non_finite_error",
+]
 
 #: The integers stored values may hold: 64-bit signed, what the platform's database keeps.
 INT_RANGE = (-(2**63), 2**63 - 1)
@@ -386,6 +395,81 @@ LABEL_SHAPES: dict[str, Check] = {
     "pointcloud-vector-sequence": _POINTCLOUD_SEQUENCE_VECTOR,
     "multisensor-sequence": _MULTISENSOR,
 }
+
+
+class _NonFinite:
+    """Where a body held NaN, an infinity or a number past a float's range."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _float_or_marker(text: str) -> Any:
+    value = float(text)
+    return value if math.isfinite(value) else _NonFinite(text)
+
+
+def _int_or_marker(text: str) -> Any:
+    # Python 3.11+ refuses more digits than this itself; the body parser said so already.
+    return int(text) if len(text) <= 4300 else _NonFinite(text)
+
+
+def non_finite_error(text: str) -> Optional[Any]:
+    """Return the 400 body naming the field of a body's first NaN or infinity, if any.
+
+    The body parser refuses NaN, ``Infinity`` and ``1e999`` (none can be stored and served
+    back as JSON) before any field is known; this reads the body again to say where, in
+    the shape of the other field errors: ``{"metadata": ["v: ..."]}``, and for a list
+    body (bulk) one object per item, the offending one naming its field.
+    """
+    try:
+        data = json.loads(
+            text,
+            parse_constant=_NonFinite,
+            parse_float=_float_or_marker,
+            parse_int=_int_or_marker,
+        )
+    except (ValueError, RecursionError):
+        return None  # malformed for another reason: the parser's own message stands
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, _NonFinite):
+            return _field_error(data, where, f"{item.text[:20]} is not a valid JSON number")
+        if isinstance(item, dict):
+            stack.extend((child, (*where, key)) for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((item[i], (*where, i)) for i in reversed(range(len(item))))
+    return None
+
+
+def _field_error(data: Any, where: tuple[Any, ...], message: str) -> Any:
+    def named(keys: tuple[Any, ...]) -> dict[str, list[str]]:
+        if not keys:
+            return {"non_field_errors": [message]}
+        rest = ""
+        for key in keys[1:]:
+            rest = f"{rest}[{key}]" if isinstance(key, int) else _at(rest, key)
+        return {str(keys[0]): [f"{rest}: {message}" if rest else message]}
+
+    if isinstance(data, list) and where:
+        errors: list[Any] = [{} for _ in data]
+        errors[where[0]] = named(where[1:])
+        return errors
+    return named(where)
+
+
+def json_checked(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Return a field converter: ``convert``, then `check_json_values` on what it returns."""
+
+    def checked(value: Any) -> Any:
+        converted = convert(value)
+        check_json_values(converted)
+        return converted
+
+    return checked
 
 
 def check_label_attributes(task_type: str, attributes: Any) -> None:

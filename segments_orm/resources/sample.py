@@ -245,13 +245,13 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
             full_name = told
         return self.client._dataset_shell(full_name)
 
-    def _task_info(self, *, ask: bool = False) -> tuple[Optional[str], Optional[frozenset[int]]]:
+    def _task_info(self, *, ask: bool = True) -> tuple[Optional[str], Optional[frozenset[int]]]:
         """Return the dataset's task type and category ids, fetching a shell once.
 
         A sample shell that does not know its dataset (``samples.get(uuid, lazy=True)``,
-        the facade's writes by uuid) is not asked unless ``ask`` (label writes ask, so
-        that every label is checked; a sample shell's own attribute writes do not, to
-        cost one request): its attributes are then sent as given.
+        the facade's writes by uuid) is asked (one GET of the sample), so that every
+        write of attributes or a label is checked against its task type, as the platform
+        checks it; with ``ask=False`` it is not, and gets (None, None).
         """
         if self._peek("dataset_full_name") is None and (self._context or {}).get("dataset") is None:
             if not ask or self.uuid is None:
@@ -816,19 +816,35 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
     def delete_many(self, uuids: Sequence[str]) -> int:
         """Delete samples of this dataset by uuid, 1000 per request.
 
-        Unknown uuids are skipped by the server.
+        Unknown uuids are skipped by the server, and not counted.
 
-        Network: one request per 1000 uuids.
+        Network: one request per 1000 uuids (more when retried); when a request had to
+        be sent again (its answer was lost: the first may have deleted them already),
+        the pages of the dataset, to count what is really gone.
 
         Returns:
-            How many samples were deleted.
+            How many samples were deleted: the server's answers, and for a request sent
+            more than once, how many of its uuids are no longer in the dataset (there a
+            uuid that never was a sample cannot be told from one the lost attempt
+            deleted, and counts as deleted).
+
+        Raises:
+            BulkError: A request failed after earlier ones succeeded; it has
+                ``deleted_count`` and ``pending_uuids`` (what was not deleted).
         """
         if isinstance(uuids, (str, bytes)) or not isinstance(uuids, Iterable):
             raise ValidationError(f"uuids: expected a list of uuids, got {type(uuids).__name__}")
         checked = [check_name(u, f"uuids[{i}]") for i, u in enumerate(uuids)]
         deleted = 0
+        # The uuids of requests sent more than once: counted on the server afterwards.
+        # The transport replays a DELETE whose answer was lost, and the replay's answer
+        # counts only what the first attempt had left. (Requests of other threads on this
+        # client can make a request look replayed: then it is only counted the slow way.)
+        replayed: set[str] = set()
+        transport = self._client.transport
         for start in range(0, len(checked), BULK_DELETE_LIMIT):
             chunk = checked[start : start + BULK_DELETE_LIMIT]
+            sent_before = transport.requests_sent
             try:
                 answer = self._request(
                     "DELETE",
@@ -840,6 +856,7 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
                 if start == 0:
                     raise
                 # Earlier chunks are gone already: say how many, and which are left.
+                deleted += self._count_gone(replayed)
                 pending = checked[start:]
                 failure = BulkError(
                     f"Deleted {deleted} samples, then failed on the next {len(chunk)}: "
@@ -851,9 +868,18 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
                 failure.deleted_count = deleted  # type: ignore[attr-defined]
                 failure.pending_uuids = pending  # type: ignore[attr-defined]
                 raise failure from error
-            if isinstance(answer, dict) and isinstance(answer.get("deleted_count"), int):
+            if transport.requests_sent - sent_before > 1:
+                replayed.update(chunk)
+            elif isinstance(answer, dict) and isinstance(answer.get("deleted_count"), int):
                 deleted += answer["deleted_count"]
-        return deleted
+        return deleted + self._count_gone(replayed)
+
+    def _count_gone(self, uuids: set[str]) -> int:
+        """Count how many of ``uuids`` are not samples of this dataset. Network: pages."""
+        if not uuids:
+            return 0
+        remaining = {s.uuid for s in self.all().iterator()}
+        return len(uuids - remaining)
 
 
 # The keys of a bulk item that are arguments of create(); others are sent as given.

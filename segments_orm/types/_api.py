@@ -172,12 +172,21 @@ def prepare_sample_attributes(
     Raises:
         ValidationError: One error listing every problem with its path.
     """
-    models = task_models(task_type)
-    heading = f"Invalid sample attributes for a {models.task_type.value!r} dataset"
-    result: dict[str, Any] = _prepare(
-        kind_of(models.sample), value, models.sample, heading, Context(), plain
-    )
+    found = _SAMPLE_CHECKS.get(task_type) if type(task_type) is str else None
+    if found is None:
+        models = task_models(task_type)
+        heading = f"Invalid sample attributes for a {models.task_type.value!r} dataset"
+        found = (kind_of(models.sample), models.sample, heading)
+        if type(task_type) is str:
+            _SAMPLE_CHECKS[task_type] = found
+    # Bulk creates call this once per sample: what depends only on the task type is kept.
+    kind, model, heading = found
+    result: dict[str, Any] = _prepare(kind, value, model, heading, _NO_CATEGORIES, plain)
     return result
+
+
+_SAMPLE_CHECKS: dict[str, tuple[Kind, type[Model], str]] = {}
+_NO_CATEGORIES = Context()  # frozen: one serves every sample check
 
 
 def prepare_label_attributes(

@@ -58,6 +58,9 @@ DIFFERENCES = {
     "label in that labelset (and the dataset once): the attributes are checked against the "
     "dataset's task type wherever the write comes from, and a PRELABELED add_label never "
     "replaces a label a person worked on. The write itself is the platform's.",
+    "sample_attribute_writes_read_the_sample": "Before update_sample sends new attributes, "
+    "ours GETs the sample (and its dataset once) to check them against the dataset's task "
+    "type, as label writes do. The write itself is the platform's.",
     "add_samples_complete_items": "The platform passes each bulk item through as given; ours "
     "sends every item complete, with priority 0 and readme '' when absent, exactly as "
     "add_sample does (the server's defaults are the same).",
@@ -546,6 +549,7 @@ def test_add_samples(recorder, client, ours, world) -> None:
 
 
 def test_update_sample(recorder, client, ours, world) -> None:
+    """Difference "sample_attribute_writes_read_the_sample"."""
     uuid = world["rose"]
 
     def call(c: Any) -> Any:
@@ -559,9 +563,14 @@ def test_update_sample(recorder, client, ours, world) -> None:
             readme="x",
         )
 
-    exchange = same(recorder, client, ours, call)
-    assert exchange.ours[0].body["assigned_labeler"] is None
-    assert "assigned_reviewer" not in exchange.ours[0].body
+    exchange = run(recorder, client, ours, call)
+    shell = Sent("GET", f"/samples/{uuid}/", {}, None)
+    dataset = Sent("GET", f"/datasets/{DATASET}/", {}, None)
+    assert exchange.ours[0] == shell
+    writes = [s for s in exchange.ours[1:] if s != dataset]
+    assert writes == exchange.platform
+    assert writes[0].body["assigned_labeler"] is None
+    assert "assigned_reviewer" not in writes[0].body
     assigned = same(
         recorder, client, ours, lambda c: c.update_sample(uuid, assigned_reviewer="john")
     )

@@ -269,6 +269,31 @@ def test_delete_counts_what_is_gone_when_half_the_answers_are_lost(
     assert [s.name for s in dataset.samples.all()] == ["keep.png"]
 
 
+def test_delete_many_counts_what_is_gone_when_half_the_answers_are_lost(
+    segments_emulator: Any, dataset: so.Dataset
+) -> None:
+    dataset.ensure_loaded()
+    made = dataset.samples.bulk_create(_items([f"{i:04}.jpg" for i in range(2500)]), batch_size=1000)
+    dataset.samples.bulk_create(_items(["keep.png"]))
+    segments_emulator.emulator.faults = Faults(
+        drop_after_commit_rate=0.5, seed=7, routes=["/datasets/*/samples_bulk/"]
+    )
+    deleted = dataset.samples.delete_many([s.uuid for s in made])
+    segments_emulator.emulator.faults = None
+    assert segments_emulator.emulator.stats.faults.get("drop_after_commit", 0) >= 1
+    assert deleted == 2500
+    assert [s.name for s in dataset.samples.all()] == ["keep.png"]
+
+
+def test_delete_many_does_not_count_unknown_uuids(dataset: so.Dataset, sent: Any) -> None:
+    made = dataset.samples.bulk_create(_items(["a.jpg", "b.jpg"]))
+    counter = sent()
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert dataset.samples.delete_many([made[0].uuid, unknown, made[0].uuid]) == 1
+    assert counter.count == 1  # no answer lost: the server's count, no listing
+    assert [s.name for s in dataset.samples.all()] == ["b.jpg"]
+
+
 def test_dataset_metadata_follows_the_rule_too(client: so.Client, sent: Any) -> None:
     counter = sent()
     with pytest.raises(so.ValidationError, match="metadata.v: NaN"):

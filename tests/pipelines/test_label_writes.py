@@ -123,3 +123,60 @@ def test_the_facade_protects_people_from_prelabels_only(dataset: Any, facade: An
         facade.add_label(sample.uuid, "ground-truth", BBOX)  # PRELABELED by default
     written = facade.add_label(sample.uuid, "ground-truth", BBOX, label_status="REVIEWED")
     assert written.label_status == "REVIEWED"  # a human status: the platform's replace
+
+
+# -- every facade write of attributes or a label checks the task type ------------------------
+
+
+def _foreign_sample_attributes(task_type: str) -> Any:
+    """Sample attributes of another kind, which a dataset of ``task_type`` must refuse."""
+    own = P.SAMPLE_FOR_TASK[task_type]
+    return P.fresh(P.SAMPLES["pointcloud" if own == "image" else "image"])
+
+
+def _stored_attributes(client: so.Client, uuid: str) -> Any:
+    url = client.api_url.endpoint(f"samples/{uuid}/")
+    return client.transport.request("GET", url)["attributes"]
+
+
+def _own_check(task_type: str, attributes: Any) -> list[str]:
+    with pytest.raises(so.ValidationError) as caught:
+        so.types.prepare_sample_attributes(task_type, attributes)
+    return list(caught.value.errors)
+
+
+@pytest.mark.parametrize("task_type", TASK_TYPES)
+def test_every_facade_write_checks_against_the_task_type(
+    client: so.Client, facade: Any, task_type: str
+) -> None:
+    dataset = client.datasets.create(
+        f"w-{task_type}", task_type=task_type, task_attributes=P.fresh(P.TASK_ATTRIBUTES)
+    )
+    attributes = P.fresh(P.SAMPLES[P.SAMPLE_FOR_TASK[task_type]])
+    sample = dataset.samples.create("s", attributes)
+    stored = _stored_attributes(client, sample.uuid)
+    foreign = _foreign_sample_attributes(task_type)
+    heading = f"Invalid sample attributes for a '{task_type}' dataset"
+    # The checks are the client's (their heading names the dataset's task type, which
+    # was looked up), so nothing was written: the state below is unchanged.
+    with pytest.raises(so.ValidationError, match=heading):
+        facade.update_sample(sample.uuid, attributes=foreign)
+    with pytest.raises(so.ValidationError, match=heading):
+        client.samples.get(sample.uuid, lazy=True).update(attributes=foreign)
+    with pytest.raises(so.ValidationError, match=heading):
+        facade.add_sample(dataset.full_name, "other", foreign)
+    with pytest.raises(so.ValidationError, match="nothing was sent") as caught:
+        facade.add_samples(dataset.full_name, [{"name": "other", "attributes": foreign}])
+    assert caught.value.errors == [f"[0].{e}" for e in _own_check(task_type, foreign)]
+    label_heading = f"Invalid label attributes for a '{task_type}' dataset"
+    for status in ("PRELABELED", "LABELED"):
+        with pytest.raises(so.ValidationError, match="wrong_key"):
+            facade.add_label(sample.uuid, "ground-truth", {"wrong_key": 1}, label_status=status)
+    with pytest.raises(so.ValidationError, match=label_heading):
+        facade.update_label(sample.uuid, "ground-truth", {"wrong_key": 1})
+    with pytest.raises(so.ValidationError, match="score: NaN"):
+        facade.update_label(sample.uuid, "ground-truth", score=float("nan"))
+    assert [s.name for s in dataset.samples.all()] == ["s"]
+    assert _stored_attributes(client, sample.uuid) == stored
+    with pytest.raises(so.NotFoundError):
+        sample.labels.get("ground-truth")

@@ -11,6 +11,8 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segments_orm import _values
 from segments_orm.exceptions import ValidationError
@@ -110,3 +112,48 @@ def test_import_segments_orm_does_not_import_numpy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=60
     )
     assert out.stdout.strip() == "False", out.stderr
+
+
+# -- the quick walk for plain JSON agrees with the full walk --------------------------------
+
+_PLAIN_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**64), max_value=2**64)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _full_walk(value: object) -> object:
+    """The converter alone (what to_json did before its quick walk), or its problems."""
+    try:
+        return _values._Converter("value", None, track=False).convert(value, "metadata")
+    except _values._FoundProblemError:
+        walk = _values._Converter("value", None, track=True)
+        walk.convert(value, "metadata")
+        return ("refused", walk.problems)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PLAIN_JSON)
+def test_the_quick_walk_gives_what_the_full_walk_gives(value: object) -> None:
+    expected = _full_walk(value)
+    try:
+        got: object = _values.to_json(value, "metadata")
+    except ValidationError as error:
+        got = ("refused", error.errors)
+    assert got == expected
+    if not isinstance(got, tuple):
+        assert got is not value or not isinstance(value, (dict, list))  # a fresh copy
+
+
+def test_a_problem_deep_in_plain_data_keeps_its_exact_path() -> None:
+    items = [{"metadata": {"a": [1, 2, {"b": float("nan")}], "c": 2**64}}]
+    with pytest.raises(ValidationError) as caught:
+        _values.to_json(items[0]["metadata"], "metadata")
+    assert caught.value.errors[0].startswith("metadata.a[2].b: NaN")
+    assert caught.value.errors[1].startswith("metadata.c: the integer")

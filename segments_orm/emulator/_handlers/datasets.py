@@ -29,6 +29,7 @@ from segments_orm.emulator._http import (
     paginate,
     validate,
 )
+from segments_orm.emulator._shapes import json_checked
 from segments_orm.emulator._store import Tx, dump, load, now_iso
 from segments_orm.emulator._views import (
     GROUND_TRUTH,
@@ -99,11 +100,11 @@ DATASET_DEFAULTS: dict[str, Any] = {
 _DATASET_SETTINGS: dict[str, Field] = {
     "description": Field(as_str),
     "task_type": Field(one_of(_TASK_TYPES)),
-    "task_attributes": Field(_task_attributes),
+    "task_attributes": Field(json_checked(_task_attributes)),
     "category": Field(_category),
     "public": Field(as_bool),
     "readme": Field(as_str),
-    "metadata": Field(as_object),
+    "metadata": Field(json_checked(as_object)),
     "labeling_inactivity_timeout_seconds": Field(as_int),
     "region_of_interest": Field(as_object, nullable=True),
     **{
