@@ -146,6 +146,22 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
             self.request_started = time.monotonic()
         return bool(super().received(data))
 
+    def writable(self) -> bool:
+        # While a task runs, its worker sends what it writes (send_bytes is 1) and, whatever
+        # it leaves unsent, pulls the trigger when the task ends. waitress still reports the
+        # channel writable meanwhile, but its handle_write cannot take the buffer's lock
+        # from the writing worker, so poll() returns at once and the I/O thread spins (some
+        # thirty loops a request), taking the interpreter lock from the very worker it waits
+        # for. Past the high watermark the worker waits for this thread to drain the
+        # buffer, so then the channel is writable as before.
+        if (
+            self.requests
+            and self.total_outbufs_len <= self.adj.outbuf_high_watermark
+            and not (self.will_close or self.close_when_flushed)
+        ):
+            return False
+        return bool(super().writable())
+
 
 class _Server(TcpWSGIServer):  # type: ignore[misc]
     """waitress's TCP server with request deadlines and eviction at the connection limit."""

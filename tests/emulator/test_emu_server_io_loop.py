@@ -1,0 +1,73 @@
+"""The server's I/O thread: it wakes for what it must do, not in a loop while workers write.
+
+Counted, not timed: the number of passes of waitress's poll loop per request served, with
+eight keep-alive clients at once (as ``bulk_set`` runs them). Before the channel stopped
+reporting itself writable while its worker was still sending, the loop spun about twenty
+to thirty times a request, taking the interpreter lock from the workers it waited for.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from waitress import wasyncore
+
+from segments_orm.emulator import EmulatorServer, Faults
+
+CLIENTS = 8
+REQUESTS_EACH = 30
+
+
+def test_the_poll_loop_runs_a_few_times_per_request_not_in_a_spin(monkeypatch):
+    passes = [0]
+    real_poll = wasyncore.poll2
+
+    def counted(*args, **kwargs):
+        passes[0] += 1
+        return real_poll(*args, **kwargs)
+
+    monkeypatch.setattr(wasyncore, "poll2", counted)
+    with EmulatorServer(faults=Faults(latency=0.002)) as server:
+        key = server.api_key
+        body = {"label_status": "PRELABELED", "attributes": {"annotations": []}}
+        with requests.Session() as setup:
+            setup.headers["Authorization"] = f"APIKey {key}"
+            made = setup.post(
+                f"{server.url}user/datasets/", json={"name": "loop", "task_type": "vector"}
+            )
+            assert made.status_code == 201, made.text
+            uuids = []
+            for index in range(CLIENTS):
+                sample = setup.post(
+                    f"{server.url}datasets/demo/loop/samples/",
+                    json={"name": f"s{index}", "attributes": {"image": {"url": "x"}}},
+                    timeout=30,
+                )
+                assert sample.status_code == 201, sample.text
+                uuids.append(sample.json()["uuid"])
+        barrier = threading.Barrier(CLIENTS)
+
+        def work(sample_uuid: str) -> None:
+            with requests.Session() as session:
+                session.headers["Authorization"] = f"APIKey {key}"
+                session.get(f"{server.url}user", timeout=30).raise_for_status()  # connected
+                barrier.wait(timeout=30)
+                for _ in range(REQUESTS_EACH):
+                    answer = session.put(
+                        f"{server.url}labels/{sample_uuid}/ground-truth/", json=body, timeout=30
+                    )
+                    assert answer.status_code in (200, 201), answer.text
+                    assert answer.json()["label_status"] == "PRELABELED"
+
+        before_requests = server.emulator.stats.requests
+        before_passes = passes[0]
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            list(pool.map(work, uuids))
+        served = server.emulator.stats.requests - before_requests
+        per_request = (passes[0] - before_passes) / served
+    assert served == CLIENTS * (REQUESTS_EACH + 1)
+    # About two a request: one to read it, one when its worker is done; the poll timeout
+    # (a tenth of a second) and the maintenance add a few.
+    assert per_request < 4, f"{per_request:.1f} passes of the poll loop per request"
