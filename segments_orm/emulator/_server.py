@@ -111,6 +111,25 @@ class _Task(WSGITask):  # type: ignore[misc]
         environ[SOCKET_ENVIRON_KEY] = self.channel.socket
         return environ
 
+    def write(self, data: bytes) -> None:
+        # waitress sends the header and the body in two writes, so two sends, and the client
+        # may wake twice for one answer. An answer whose whole body comes in one piece (as
+        # every JSON answer does, its length announced) goes out in one write.
+        wrote_header: bool = self.wrote_header  # type: ignore[has-type]
+        if (
+            self.complete
+            and not wrote_header
+            and data
+            and self.content_length == len(data)
+            and self.has_body
+        ):
+            head = self.build_response_header()
+            self.wrote_header = True
+            self.content_bytes_written += len(data)
+            self.channel.write_soon(head + data)
+            return
+        super().write(data)
+
     def service(self) -> None:
         super().service()
         # Send the answer from this worker rather than leave it to the I/O thread: that

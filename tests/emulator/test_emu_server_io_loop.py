@@ -9,6 +9,7 @@ to thirty times a request, taking the interpreter lock from the workers it waite
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -71,3 +72,36 @@ def test_the_poll_loop_runs_a_few_times_per_request_not_in_a_spin(monkeypatch):
     # About two a request: one to read it, one when its worker is done; the poll timeout
     # (a tenth of a second) and the maintenance add a few.
     assert per_request < 4, f"{per_request:.1f} passes of the poll loop per request"
+
+
+def test_a_small_answer_leaves_in_one_send(monkeypatch):
+    from segments_orm.emulator import _server
+
+    sends: list[int] = []
+    real_send = _server._Channel.send
+
+    def counted(self, data, do_close=True):
+        sent = real_send(self, data, do_close=do_close)
+        sends.append(sent)
+        return sent
+
+    monkeypatch.setattr(_server._Channel, "send", counted)
+    with EmulatorServer() as server, requests.Session() as session:
+        session.headers["Authorization"] = f"APIKey {server.api_key}"
+        for _ in range(10):
+            answer = session.get(f"{server.url}user", timeout=30)
+            assert answer.json()["username"] == "demo"
+            assert answer.headers["Content-Length"] == str(len(answer.content))
+        missing = session.get(f"{server.url}datasets/demo/nothing-here/", timeout=30)
+        assert missing.status_code == 404
+        assert missing.json() == {"detail": "Not found."}
+        empty = session.head(f"{server.url}user", timeout=30)
+        assert empty.status_code == 200
+        assert empty.content == b""
+        # A worker counts its send after the client may have read it: let the last one land.
+        deadline = time.monotonic() + 5
+        while len(sends) < 12 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+    # The header and the body together, once per answer (the HEAD answer has no body).
+    assert len(sends) == 12, str(sends)
