@@ -36,7 +36,9 @@ def test_the_poll_loop_runs_a_few_times_per_request_not_in_a_spin(monkeypatch):
         with requests.Session() as setup:
             setup.headers["Authorization"] = f"APIKey {key}"
             made = setup.post(
-                f"{server.url}user/datasets/", json={"name": "loop", "task_type": "vector"}
+                f"{server.url}user/datasets/",
+                json={"name": "loop", "task_type": "vector"},
+                timeout=30,
             )
             assert made.status_code == 201, made.text
             uuids = []
