@@ -149,8 +149,23 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-def _find_route(segments: list[str]) -> Optional[tuple[Route, dict[str, str]]]:
+def _routes_by_first_segment() -> dict[str, tuple[Route, ...]]:
+    index: dict[str, list[Route]] = {}
     for route in ROUTES:
+        first = route.segments[0]
+        assert not first.startswith("{"), "every route starts with a literal segment"
+        index.setdefault(first, []).append(route)
+    return {first: tuple(routes) for first, routes in index.items()}
+
+
+# Every route starts with a literal, so a request tries only the routes that share its first
+# segment (at most seven, in table order) instead of the whole table.
+_ROUTES_BY_FIRST_SEGMENT = _routes_by_first_segment()
+
+
+def _find_route(segments: list[str]) -> Optional[tuple[Route, dict[str, str]]]:
+    candidates = _ROUTES_BY_FIRST_SEGMENT.get(segments[0], ()) if segments else ()
+    for route in candidates:
         params = route.match(segments)
         if params is not None:
             return route, params

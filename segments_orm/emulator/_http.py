@@ -102,7 +102,8 @@ def parse_json(body: bytes) -> Any:
         return {}
     # Every value but the first follows a comma or opens a container: an upper bound on
     # what json.loads would allocate, counted at C speed before it allocates anything.
-    values = body.count(b",") + body.count(b"[") + body.count(b"{")
+    containers = body.count(b"[") + body.count(b"{")
+    values = body.count(b",") + containers
     if values > MAX_JSON_VALUES:
         raise over_limit(
             "max_json_values", f"The JSON body holds more than {MAX_JSON_VALUES} values."
@@ -115,8 +116,11 @@ def parse_json(body: bytes) -> Any:
         data = json.loads(
             text, parse_constant=_reject_constant, parse_float=_finite, parse_int=_bounded_int
         )
-        # "\ud800" is valid JSON but no valid text: refuse it here, not in the store.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        # "\ud800" is valid JSON but no valid text: refuse it here, not in the store. The
+        # text came from valid UTF-8, so only a \uD800-\uDFFF escape can make one; a body
+        # without "\ud" is not encoded again to find out.
+        if "\\ud" in text or "\\uD" in text:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise ApiError(
             400, {"detail": "JSON parse error - a string holds a lone surrogate"}
@@ -129,7 +133,8 @@ def parse_json(body: bytes) -> Any:
     except RecursionError:
         # "[[[[..." nested past the parser's stack: a 400 like any malformed body.
         raise ApiError(400, {"detail": "JSON parse error - nested too deeply"}) from None
-    if json_depth(data) > MAX_JSON_DEPTH:
+    # Each level opens a bracket: a body with few of them cannot be nested too deep.
+    if containers > MAX_JSON_DEPTH and json_depth(data) > MAX_JSON_DEPTH:
         raise over_limit(
             "max_json_depth", f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."
         )

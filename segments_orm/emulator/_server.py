@@ -111,6 +111,25 @@ class _Task(WSGITask):  # type: ignore[misc]
         environ[SOCKET_ENVIRON_KEY] = self.channel.socket
         return environ
 
+    def write(self, data: bytes) -> None:
+        # waitress sends the header and the body in two writes, so two sends, and the client
+        # may wake twice for one answer. An answer whose whole body comes in one piece (as
+        # every JSON answer does, its length announced) goes out in one write.
+        wrote_header: bool = self.wrote_header  # type: ignore[has-type]
+        if (
+            self.complete
+            and not wrote_header
+            and data
+            and self.content_length == len(data)
+            and self.has_body
+        ):
+            head = self.build_response_header()
+            self.wrote_header = True
+            self.content_bytes_written += len(data)
+            self.channel.write_soon(head + data)
+            return
+        super().write(data)
+
     def service(self) -> None:
         super().service()
         # Send the answer from this worker rather than leave it to the I/O thread: that
@@ -165,6 +184,22 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
         if data and self.request is None:
             self.request_started = time.monotonic()
         return bool(super().received(data))
+
+    def writable(self) -> bool:
+        # While a task runs, its worker sends what it writes (send_bytes is 1) and, whatever
+        # it leaves unsent, pulls the trigger when the task ends. waitress still reports the
+        # channel writable meanwhile, but its handle_write cannot take the buffer's lock
+        # from the writing worker, so poll() returns at once and the I/O thread spins (some
+        # thirty loops a request), taking the interpreter lock from the very worker it waits
+        # for. Past the high watermark the worker waits for this thread to drain the
+        # buffer, so then the channel is writable as before.
+        if (
+            self.requests
+            and self.total_outbufs_len <= self.adj.outbuf_high_watermark
+            and not (self.will_close or self.close_when_flushed)
+        ):
+            return False
+        return bool(super().writable())
 
 
 class _Server(TcpWSGIServer):  # type: ignore[misc]

@@ -495,6 +495,8 @@ def check_json_values(value: Any, path: str = "") -> None:
     Raises:
         InvalidShapeError: naming the path of the first integer out of range.
     """
+    if not _has_wide_integer(value):
+        return
     stack: list[tuple[Any, str]] = [(value, path)]
     while stack:
         item, where = stack.pop()
@@ -508,3 +510,19 @@ def check_json_values(value: Any, path: str = "") -> None:
             and not INT_RANGE[0] <= item <= INT_RANGE[1]
         ):
             raise InvalidShapeError(where, "the integer is out of range (64-bit signed)")
+
+
+def _has_wide_integer(value: Any) -> bool:
+    # The walk of check_json_values without its paths, which only an error needs: naming
+    # every child costs more than checking it.
+    low, high = INT_RANGE
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int) and not low <= item <= high:
+            return True
+    return False

@@ -197,6 +197,15 @@ class _EmulatorProcess:
         self.url: str = info["url"]
         self.api_key: str = info["api_key"]
 
+    def cpu_seconds(self) -> Optional[float]:
+        """The CPU time the emulator's process has used so far, where Linux tells it."""
+        try:
+            with open(f"/proc/{self._process.pid}/stat", encoding="ascii") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         process = self._process
         if process.stdin is not None:
@@ -531,9 +540,16 @@ def bench_labels(sizes: Sizes) -> Row:
             pairs = [(sample, BBOX_LABEL) for sample in samples]
             loop_uuids = [sample.uuid for sample in samples[:loop_count]]
 
+            cpu: dict[str, list[float]] = {"client": [], "emulator": []}
+
             def ours(_: int) -> None:
+                client_before, emulator_before = time.process_time(), server.cpu_seconds()
                 labels = dataset.labels.bulk_set(pairs, labelset="ground-truth", progress=False)
                 assert len(labels) == count
+                cpu["client"].append(time.process_time() - client_before)
+                emulator_after = server.cpu_seconds()
+                if emulator_before is not None and emulator_after is not None:
+                    cpu["emulator"].append(emulator_after - emulator_before)
 
             def loop(_: int) -> None:
                 for sample_uuid in loop_uuids:
@@ -563,6 +579,12 @@ def bench_labels(sizes: Sizes) -> Row:
                 f"the add_label loop ran on {loop_count} samples; its times are scaled by "
                 f"{scale:g} to {count:,}"
             )
+            # CPU is what a loaded machine runs short of: per label, on each side.
+            for side, seconds in cpu.items():
+                if seconds:
+                    row.notes.append(
+                        f"{side} CPU per label: {statistics.median(seconds) / count * 1000:.2f} ms"
+                    )
             row.ratio("ours/loop", ours_median / loop_median, 0.2)
             row.ratio("ours/ideal", ours_median / ideal, 1.3)
             row.ratio("ours/floor (emulator round trips)", ours_median / floor, None)
