@@ -18,23 +18,15 @@ import copy
 import datetime as dt
 import enum
 import json
-import math
 import threading
-import typing
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Optional, TypeVar, Union
 
 import attrs
 from yarl import URL
 
-from segments_orm._converter import (
-    EXTRA,
-    converter,
-    field_types,
-    lazy_loader,
-    unstructure,
-    wire_name,
-)
+from segments_orm._converter import EXTRA, converter, unstructure
+from segments_orm._fields import CHECK, CREATE, check_plain, fields_of, lazy_loader
 from segments_orm.exceptions import (
     MissingContextError,
     NetworkError,
@@ -90,6 +82,8 @@ def field(
     read_only: bool = False,
     default: Any = None,
     show: Union[bool, str] = False,
+    check: Optional[Callable[[Any, str], Any]] = None,
+    create: Any = attrs.NOTHING,
 ) -> Any:
     """Declare a plain field of a resource (a scalar, an enum, a timestamp).
 
@@ -98,15 +92,34 @@ def field(
         read_only: The server sets it; assignment raises once loaded.
         default: The value of a field the server did not send.
         show: Show it in the object's one-line repr (a string: under that label).
+        check: ``check(value, name)`` returns the wire form of a value a user writes, or
+            raises `ValidationError` (without one: the annotation's scalar kind is checked).
+        create: The field is an argument of the resource's create, with this default
+            (``_fields.REQUIRED``: it has none; None: left out of the body when None).
     """
     metadata: dict[str, Any] = {"read_only": read_only, "show": show}
     if wire:
         metadata["wire"] = wire
-    return attrs.field(default=default, metadata=metadata)
+    return attrs.field(default=default, metadata=_rules(metadata, check, create))
+
+
+def _rules(
+    metadata: dict[str, Any], check: Optional[Callable[[Any, str], Any]], create: Any
+) -> dict[str, Any]:
+    if check is not None:
+        metadata[CHECK] = check
+    if create is not attrs.NOTHING:
+        metadata[CREATE] = create
+    return metadata
 
 
 def mutable_field(
-    *, wire: str, typed: bool = False, factory: Optional[Callable[[], Any]] = None
+    *,
+    wire: str,
+    typed: bool = False,
+    factory: Optional[Callable[[], Any]] = None,
+    check: Optional[Callable[[Any, str], Any]] = None,
+    create: Any = attrs.NOTHING,
 ) -> Any:
     """Declare a dict or list field whose in-place edits are saved.
 
@@ -118,8 +131,10 @@ def mutable_field(
         typed: Its value may be a `segments_orm.types` model (attributes, anchors),
             written out with ``types.dump``.
         factory: Builds the value of a field the server did not send (None otherwise).
+        check: The write check, as for `field`.
+        create: The create argument's default, as for `field`.
     """
-    metadata = {"wire": wire, "mutable": True, "typed": typed}
+    metadata = _rules({"wire": wire, "mutable": True, "typed": typed}, check, create)
     if factory is None:
         return attrs.field(default=None, metadata=metadata)
     return attrs.field(factory=factory, metadata=metadata)
@@ -168,24 +183,15 @@ def resource(cls: C) -> C:
         getstate_setstate=False,  # Resource's own: a pickle never holds the client
         on_setattr=_track_assignment,
     )
-    mutable: dict[str, str] = {}
-    for attribute in attrs.fields(built):
-        if attribute.metadata.get("mutable"):
-            public = attribute.name.lstrip("_")
-            mutable[attribute.name] = public
-            setattr(built, public, _mutable_property(attribute.name, public))
+    table = fields_of(built)
+    for slot, public in table.mutable_slots.items():
+        setattr(built, public, _mutable_property(slot, public))
     _REGISTRY[built.__name__] = built
-    shown = []
-    for attribute in attrs.fields(built):
-        label = attribute.metadata.get("show")
-        if label:
-            shown.append((attribute.name, label if isinstance(label, str) else attribute.name))
-    typed = frozenset(public for slot, public in mutable.items() if _is_typed(built, slot))
     # setattr: to mypy ``built`` is a type variable without these class attributes.
-    setattr(built, "_repr_fields", tuple(shown))  # noqa: B010
-    setattr(built, "_mutable_slots", mutable)  # noqa: B010
-    setattr(built, "_typed_fields", typed)  # noqa: B010
-    setattr(built, "_wire_by_name", {a.name: wire_name(a) for a in attrs.fields(built)})  # noqa: B010
+    setattr(built, "_repr_fields", table.shown)  # noqa: B010
+    setattr(built, "_mutable_slots", table.mutable_slots)  # noqa: B010
+    setattr(built, "_typed_fields", table.typed)  # noqa: B010
+    setattr(built, "_wire_by_name", table.wire_by_name)  # noqa: B010
     return built
 
 
@@ -204,48 +210,9 @@ def _structure_answer_mapping(data: Any, cls: type) -> Mapping[str, Any]:
     return data
 
 
-_SCALAR_KINDS: dict[type, dict[str, type]] = {}
-_SCALARS = (bool, int, float, str)
-
-
 def _scalar_kinds(cls: type) -> dict[str, type]:
-    """Map each scalar field of ``cls`` (by public name) to its kind; computed once."""
-    kinds = _SCALAR_KINDS.get(cls)
-    if kinds is None:
-        hints = field_types(cls)
-        kinds = {}
-        for attribute in attrs.fields(cls):
-            hint = hints.get(attribute.name, Any)
-            args = typing.get_args(hint) if typing.get_origin(hint) is Union else (hint,)
-            members = [a for a in args if a is not type(None)]
-            if len(members) == 1 and members[0] in _SCALARS:
-                kinds[attribute.alias or attribute.name] = members[0]
-        _SCALAR_KINDS[cls] = kinds
-    return kinds
-
-
-def _check_scalar(value: Any, kind: type, public: str) -> None:
-    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-    if kind is bool:
-        ok = isinstance(value, bool)
-        expected = "True or False"
-    elif kind is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        expected = "an integer"
-    elif kind is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        expected = "a number"
-        if ok and not math.isfinite(value):
-            raise ValidationError(f"{public}: must be a finite number, got {value}")
-    else:
-        ok = isinstance(value, str)
-        expected = "a string"
-    if not ok:
-        raise ValidationError(f"{public}: expected {expected}, got {shown}")
-
-
-def _is_typed(cls: type, slot: str) -> bool:
-    return bool(attrs.fields_dict(cls)[slot].metadata.get("typed"))
+    """Map each scalar field of ``cls`` (by public name) to its kind (the field table's)."""
+    return fields_of(cls).scalar_kinds
 
 
 def html_text(value: Any, limit: int = 80) -> str:
@@ -267,28 +234,17 @@ def html_text(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-# The public fields of each resource class, computed once: see `_public_fields`.
-_PUBLIC_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
-
-
 def _public_fields(cls: type) -> tuple[tuple[str, str], ...]:
     """Return ``(public name, attrs name)`` of each public field of a resource class.
 
-    This is the one list ``to_dict()``, ``QuerySet.values()`` and ``to_pandas()`` read:
-    every field the constructor takes, under its public name (``metadata`` for the
-    ``_metadata`` slot, ``label`` for a sample's ``_label``), in declaration order. The
-    object's own state (client, context, dirty set, snapshots, the kept answer) is not a
-    field, and ``extra`` (what the server sent that we do not know) is left out.
+    This is the one list ``to_dict()``, ``QuerySet.values()`` and ``to_pandas()`` read
+    (the field table's): every field the constructor takes, under its public name
+    (``metadata`` for the ``_metadata`` slot, ``label`` for a sample's ``_label``), in
+    declaration order. The object's own state (client, context, dirty set, snapshots, the
+    kept answer) is not a field, and ``extra`` (what the server sent that we do not know)
+    is left out.
     """
-    found = _PUBLIC_FIELDS.get(cls)
-    if found is None:
-        found = tuple(
-            (attribute.alias or attribute.name.lstrip("_"), attribute.name)
-            for attribute in attrs.fields(cls)
-            if attribute.init and attribute.name != EXTRA
-        )
-        _PUBLIC_FIELDS[cls] = found
-    return found
+    return fields_of(cls).public_fields
 
 
 # How many times a create whose answers keep getting lost is sent (`_create_reconciled`).
@@ -362,9 +318,9 @@ class Resource:
 
     def _adopt(self, other: Resource) -> None:
         """Take over the state of ``other``, a freshly loaded object of the same class."""
-        for attribute in attrs.fields(type(self)):
-            if attribute.init:  # the fields and ``extra``, not the internal state
-                object.__setattr__(self, attribute.name, getattr(other, attribute.name))
+        for spec in fields_of(type(self)).all:
+            if spec.init:  # the fields and ``extra``, not the internal state
+                object.__setattr__(self, spec.name, getattr(other, spec.name))
         if other._client is not None:
             object.__setattr__(self, "_client", other._client)
         object.__setattr__(self, "_dirty", None)
@@ -580,18 +536,15 @@ class Resource:
     def _dump_field(self, public: str, value: Any) -> Any:
         """Turn a field's value into its wire form for sending, validating it.
 
-        Subclasses check fields with richer rules (attributes, enums) and call this for
-        the rest: a scalar field must hold its declared kind (``True``, not ``"yes"`` or
-        ``1``), and a dict's keys must be strings.
+        A field declared with ``check=`` is checked (and converted) by it; any other
+        field must hold its declared scalar kind (``True``, not ``"yes"`` or ``1``), and a
+        dict's keys must be strings. Subclasses override this only for fields whose rule
+        needs the object itself (attributes checked against the dataset's task type).
         """
-        if value is not None:
-            kind = _scalar_kinds(type(self)).get(public)
-            if kind is not None:
-                _check_scalar(value, kind, public)
-            if isinstance(value, Mapping):
-                bad = next((k for k in value if not isinstance(k, str)), None)
-                if bad is not None:
-                    raise ValidationError(f"{public}: keys must be strings, got {bad!r}")
+        spec = fields_of(type(self)).by_public.get(public)
+        if spec is not None and spec.check is not None:
+            return spec.check(value, public)
+        check_plain(value, public, None if spec is None else spec.scalar)
         return self._wire_value(public, value)
 
     def _fingerprint_field(self, public: str, value: Any) -> str:
@@ -613,10 +566,8 @@ class Resource:
                 current = getattr(self, slot)
                 if self._fingerprint_field(public, current) != snapshot:
                     dirty.add(slot)
-        read_only = {a.name for a in attrs.fields(type(self)) if a.metadata.get("read_only")}
-        return [
-            a.name for a in attrs.fields(type(self)) if a.name in dirty and a.name not in read_only
-        ]
+        table = fields_of(type(self))
+        return [s.name for s in table.all if s.name in dirty and s.name not in table.read_only]
 
     def has_changes(self) -> bool:
         """Tell whether ``save()`` would send anything."""
@@ -687,11 +638,7 @@ class Resource:
         Raises:
             ValidationError: A name is not a field of this object, or is read-only.
         """
-        writable = {
-            a.alias
-            for a in attrs.fields(type(self))
-            if a.init and a.alias != EXTRA and not a.metadata.get("read_only")
-        }
+        writable = fields_of(type(self)).writable
         # Checked before anything is set, so a refused call leaves the object unchanged.
         refused = sorted(set(fields) - writable)
         if refused:
@@ -818,7 +765,7 @@ class Manager(Generic[R]):
         Raises:
             ValidationError: A name is not a field of the object.
         """
-        known = {a.alias for a in attrs.fields(self.model) if a.init} - {EXTRA}
+        known = fields_of(self.model).known
         unknown = sorted(set(fields) - known)
         if unknown:
             raise ValidationError(

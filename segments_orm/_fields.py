@@ -1,0 +1,470 @@
+"""One table of fields per attrs class, built once: everything else reads it.
+
+`fields_of` returns the `FieldTable` of a class: for each field its Python name, public
+name, wire name, type, default or factory, loader (wire to Python), write check, and
+whether it is read-only, mutable (a dict or list whose in-place edits are saved) or
+typed (its value may be a `segments_orm.types` model). From that one table come:
+
+- eager structuring (`FieldTable.structure`, the converter's hook for every attrs class),
+- lazy decoding (`FieldTable.fill`: a resource keeps the server's answer and decodes a
+  field the first time it is read),
+- writing (`FieldTable.unstructure`, and each field's `FieldSpec.check`),
+- create bodies (`FieldTable.create_body`, from the fields declared with ``create=``),
+- the lists resources need: public fields (``to_dict()``, ``values()``), read-only and
+  writable names (``update()``, ``new()``), scalar kinds, wire names.
+
+Models of `segments_orm.types` declare their own load and dump (``_wire_structure`` and
+``_wire_unstructure``): the table hands those to the converter instead of its own.
+
+Reading never raises: a value of an unexpected shape is kept raw on the object.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import threading
+import typing
+from collections.abc import Mapping
+from typing import Any, Callable, Optional, Union
+
+import attrs
+
+from segments_orm._converter import EXTRA, compile_loader, converter, field_types, wire_name
+from segments_orm.exceptions import ValidationError
+
+__all__ = [
+    "REQUIRED",
+    "FieldSpec",
+    "FieldTable",
+    "check_plain",
+    "fields_of",
+    "lazy_loader",
+    "optional",
+]
+
+# Field metadata keys (alongside "wire", "read_only", "show", "mutable", "typed").
+CHECK = "segments_orm.check"
+CREATE = "segments_orm.create"
+
+#: The ``create=`` of a field that a create needs (a positional argument, no default).
+REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "REQUIRED"})()
+
+_MISSING: Any = object()
+_SCALARS = (bool, int, float, str)
+
+# ``check(value, path)``: return the wire form of a user's value, or raise ValidationError.
+Check = Callable[[Any, str], Any]
+
+
+def optional(check: Check) -> Check:
+    """Return a check that lets None through (sent as null) and checks anything else.
+
+    A create still refuses None for such a field unless its ``create=`` default is None:
+    it checks with the wrapped check (``__wrapped__``).
+    """
+
+    def check_optional(value: Any, path: str) -> Any:
+        return None if value is None else check(value, path)
+
+    check_optional.__wrapped__ = check  # type: ignore[attr-defined]
+    return check_optional
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _scalar_check(kind: type) -> Callable[[Any, str], None]:
+    """Return the check of a plain scalar field of ``kind`` (bool, int, float or str)."""
+
+    def check(value: Any, public: str) -> None:
+        if kind is bool:
+            ok = isinstance(value, bool)
+            expected = "True or False"
+        elif kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            expected = "an integer"
+        elif kind is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            expected = "a number"
+            if ok and not math.isfinite(value):
+                raise ValidationError(f"{public}: must be a finite number, got {value}")
+        else:
+            ok = isinstance(value, str)
+            expected = "a string"
+        if not ok:
+            raise ValidationError(f"{public}: expected {expected}, got {_shown(value)}")
+
+    return check
+
+
+def check_plain(value: Any, public: str, kind: Optional[type]) -> None:
+    """Check a value of a field without a declared check: its scalar kind, string keys."""
+    if value is None:
+        return
+    if kind is not None:
+        _SCALAR_CHECKS[kind](value, public)
+    if isinstance(value, Mapping):
+        bad = next((k for k in value if not isinstance(k, str)), None)
+        if bad is not None:
+            raise ValidationError(f"{public}: keys must be strings, got {bad!r}")
+
+
+_SCALAR_CHECKS: dict[type, Callable[[Any, str], None]] = {k: _scalar_check(k) for k in _SCALARS}
+
+
+def _scalar_kind(hint: Any) -> Optional[type]:
+    args = typing.get_args(hint) if typing.get_origin(hint) is Union else (hint,)
+    members = [a for a in args if a is not type(None)]
+    if len(members) == 1 and members[0] in _SCALARS:
+        return members[0]  # type: ignore[no-any-return]
+    return None
+
+
+def _slot_accessors(
+    cls: type, name: str
+) -> tuple[Callable[[Any], Any], Callable[[Any, Any], None]]:
+    """Return (get, set) for one field: the slot's own descriptor when there is one."""
+    slot = inspect.getattr_static(cls, name, None)
+    if type(slot).__name__ == "member_descriptor":
+        return slot.__get__, slot.__set__
+
+    def get(obj: Any) -> Any:
+        return object.__getattribute__(obj, name)
+
+    def set_(obj: Any, value: Any) -> None:
+        object.__setattr__(obj, name, value)
+
+    return get, set_
+
+
+@attrs.frozen
+class FieldSpec:
+    """One field of an attrs class, as every part of the package sees it.
+
+    Attributes:
+        name: The attribute's Python name (``_metadata``).
+        public: The name users see and pass (``metadata``).
+        wire: The key on the wire (``metadata``; ``issues`` for ``embedded_issues``).
+        type: The resolved annotation (``Any`` where it cannot be resolved).
+        default: The value when the server did not send the key (``attrs.NOTHING``: none).
+        factory: Builds that value instead, for a mutable default (or None).
+        init: The constructor takes it (False for internal state).
+        read_only: The server sets it: never written, refused on assignment once loaded.
+        mutable: A dict or list whose in-place edits are saved (a resource's property).
+        typed: Its value may be a `segments_orm.types` model.
+        scalar: Its kind when it is a plain bool, int, float or str (else None).
+        check: ``check(value, path)`` returning the wire form of a user's value, or None
+            when the field has no rule beyond its scalar kind.
+        create: Its default as an argument of the resource's create (`REQUIRED` when it
+            has none; ``attrs.NOTHING`` when a create does not take it).
+        show: Shown in the one-line repr (a string: under that label).
+    """
+
+    name: str
+    public: str
+    wire: str
+    type: Any
+    default: Any
+    factory: Optional[Callable[[], Any]]
+    init: bool
+    read_only: bool
+    mutable: bool
+    typed: bool
+    scalar: Optional[type]
+    check: Optional[Check]
+    create: Any
+    show: Union[bool, str]
+
+    def default_value(self) -> Any:
+        """Return the value of this field when the server did not send it."""
+        return self.factory() if self.factory is not None else self.default
+
+    def write(self, value: Any) -> Any:
+        """Check a user's value of this field for writing; return its wire form.
+
+        Fields without a declared check are checked for their scalar kind and string
+        keys and returned as they are (the caller turns them into JSON).
+        """
+        if self.check is not None:
+            return self.check(value, self.public)
+        check_plain(value, self.public, self.scalar)
+        return value
+
+
+def _spec(attribute: attrs.Attribute, hint: Any) -> FieldSpec:  # type: ignore[type-arg]
+    meta = attribute.metadata
+    default: Any = attribute.default
+    factory = None
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        factory = default.factory
+        default = attrs.NOTHING
+    return FieldSpec(
+        name=attribute.name,
+        public=attribute.alias or attribute.name.lstrip("_"),
+        wire=wire_name(attribute),
+        type=hint,
+        default=default,
+        factory=factory,
+        init=attribute.init,
+        read_only=bool(meta.get("read_only")),
+        mutable=bool(meta.get("mutable")),
+        typed=bool(meta.get("typed")),
+        scalar=_scalar_kind(hint),
+        check=meta.get(CHECK),
+        create=meta.get(CREATE, attrs.NOTHING),
+        show=meta.get("show", False),
+    )
+
+
+# ``fill(obj, raw, name)``: decode field ``name`` of ``obj`` from ``raw``, set it, return it.
+LazyFill = Callable[[Any, Optional[Mapping[str, Any]], str], Any]
+
+
+class FieldTable:
+    """The fields of one attrs class and what is derived from them (see `fields_of`).
+
+    Attributes:
+        cls: The class.
+        all: Every field, internal state included, in attrs order.
+        fields: The public fields: those the constructor takes, without ``extra``.
+        by_name: Every field by Python name.
+        by_public: The public fields by public name.
+        has_extra: The class keeps unknown keys in ``extra``.
+        public_fields: ``(public name, Python name)`` of each public field.
+        read_only: The Python names of the read-only fields.
+        known: The public names ``new()`` accepts.
+        writable: The public names ``update()`` accepts.
+        scalar_kinds: Public name to kind, for the plain scalar fields.
+        wire_by_name: Python name to wire key, for every field.
+        mutable_slots: Python name to public name, for the mutable fields.
+        typed: The public names of the typed mutable fields.
+        shown: ``(Python name, label)`` of the fields in the one-line repr.
+        creates: The fields a create takes, in declaration order.
+        simple: Objects can be built without ``__init__`` (it only assigns: no
+            validators, converters, required fields or init hooks), so fields can be
+            decoded lazily.
+    """
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        hints = field_types(cls)
+        self.all = tuple(_spec(a, hints.get(a.name, Any)) for a in attrs.fields(cls))
+        self.fields = tuple(s for s in self.all if s.init and s.name != EXTRA)
+        self.by_name = {s.name: s for s in self.all}
+        self.by_public = {s.public: s for s in self.fields}
+        self.has_extra = EXTRA in self.by_name
+        self.public_fields = tuple((s.public, s.name) for s in self.fields)
+        self.read_only = frozenset(s.name for s in self.all if s.read_only)
+        self.known = frozenset(s.public for s in self.fields)
+        self.writable = frozenset(s.public for s in self.fields if not s.read_only)
+        self.scalar_kinds = {s.public: s.scalar for s in self.all if s.scalar is not None}
+        self.wire_by_name = {s.name: s.wire for s in self.all}
+        self.mutable_slots = {s.name: s.public for s in self.all if s.mutable}
+        self.typed = frozenset(s.public for s in self.all if s.mutable and s.typed)
+        self.shown = tuple(
+            (s.name, s.show if isinstance(s.show, str) else s.name) for s in self.all if s.show
+        )
+        self.creates = tuple(s for s in self.fields if s.create is not attrs.NOTHING)
+        self.simple = _builds_without_init(cls)
+        # Filled on first use: loaders may name classes still being defined.
+        self._loaders: Optional[dict[str, tuple[str, Optional[Callable[[Any], Any]]]]] = None
+        self._fill: Optional[LazyFill] = None
+        self._lock = threading.Lock()
+
+    # -- reading ---------------------------------------------------------------------
+
+    def loaders(self) -> dict[str, tuple[str, Optional[Callable[[Any], Any]]]]:
+        """Map each wire key to (init argument name, lenient loader or None: kept as is)."""
+        loaders = self._loaders
+        if loaders is None:
+            # attrs strips a leading underscore for the init argument: pass by alias.
+            loaders = {s.wire: (s.public, compile_loader(converter, s.type)) for s in self.fields}
+            self._loaders = loaders
+        return loaders
+
+    def structure(self, data: Any, _: Any = None) -> Any:
+        """Build an object from wire data, keeping unknown keys in ``extra``.
+
+        Raises:
+            TypeError: ``data`` is not a JSON object (the converter's callers keep it raw).
+        """
+        custom = getattr(self.cls, "_wire_structure", None)
+        if custom is not None:
+            return custom(data)
+        if not isinstance(data, Mapping):
+            raise TypeError(f"{self.cls.__name__} expects an object, got {type(data).__name__}")
+        loaders = self.loaders()
+        kwargs: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for key, value in data.items():
+            target = loaders.get(key)
+            if target is None:
+                extra[key] = value
+                continue
+            name, load = target
+            kwargs[name] = value if load is None else load(value)
+        obj = self.cls(**kwargs)
+        if self.has_extra:
+            object.__setattr__(obj, EXTRA, extra)
+        return obj
+
+    def fill(self) -> Optional[LazyFill]:
+        """Return ``fill(obj, raw, name)``, which decodes one field from the kept answer.
+
+        ``fill`` stores the value in the object's field and returns it; it raises
+        `AttributeError` for a name that is not a field; a field the data lacks gets its
+        default. Returns None for classes that must be built through ``__init__``.
+        """
+        if self._fill is None and self.simple:
+            with self._lock:
+                if self._fill is None:
+                    self._fill = self._build_fill()
+        return self._fill
+
+    def _build_fill(self) -> LazyFill:
+        cls = self.cls
+        loaders = self.loaders()
+        known_keys = frozenset(loaders)
+        # name -> (wire key or None, loader, default, factory, get, set)
+        plan: dict[str, tuple[Any, ...]] = {}
+        for spec in self.all:
+            get, set_ = _slot_accessors(cls, spec.name)
+            wire = spec.wire if spec.init and spec.name != EXTRA else None
+            load = loaders[wire][1] if wire is not None else None
+            plan[spec.name] = (wire, load, spec.default, spec.factory, get, set_)
+        has_extra = self.has_extra
+        missing = _MISSING
+        nothing = attrs.NOTHING
+
+        def fill(obj: Any, raw: Optional[Mapping[str, Any]], name: str) -> Any:
+            entry = plan.get(name)
+            if entry is None:
+                raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+            wire, load, default, factory, get, set_ = entry
+            value = missing
+            if raw is not None:
+                if name == EXTRA and has_extra:
+                    value = {k: v for k, v in raw.items() if k not in known_keys}
+                elif wire is not None:
+                    value = raw.get(wire, missing)
+                    if value is not missing:
+                        if load is None:
+                            # The answer's own object: every reader gets the same one.
+                            set_(obj, value)
+                            return value
+                        value = load(value)
+            if value is missing:
+                if factory is not None:
+                    value = factory()
+                elif default is nothing:
+                    raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
+                else:
+                    value = default
+            try:  # another thread may have filled it meanwhile: everyone keeps one object
+                return get(obj)
+            except AttributeError:
+                set_(obj, value)
+                return value
+
+        return fill
+
+    # -- writing ---------------------------------------------------------------------
+
+    def unstructure(self, obj: Any) -> Any:
+        """Return the wire data of an object: every public field, then ``extra``."""
+        custom = getattr(self.cls, "_wire_unstructure", None)
+        if custom is not None:
+            return custom(obj)
+        out: dict[str, Any] = {}
+        for spec in self.fields:
+            out[spec.wire] = converter.unstructure(getattr(obj, spec.name))
+        if self.has_extra:
+            for key, value in (getattr(obj, EXTRA) or {}).items():
+                out.setdefault(key, value)
+        return out
+
+    def create_values(self, obj: Any) -> dict[str, Any]:
+        """Return the create arguments an unsaved object holds (None: the default)."""
+        values = {}
+        for spec in self.creates:
+            value = getattr(obj, spec.name)
+            if value is not None or spec.create is REQUIRED:
+                values[spec.public] = value
+        return values
+
+    def create_body(
+        self,
+        values: Mapping[str, Any],
+        special: Optional[Mapping[str, Check]] = None,
+    ) -> dict[str, Any]:
+        """Return the request body of a create from its arguments, each one checked.
+
+        A missing argument takes its ``create=`` default; one whose default is None is
+        left out when None; anything else goes through the field's check (``special``
+        overrides the check of the fields that need the create's context, such as
+        attributes checked against the dataset's task type).
+
+        Raises:
+            ValidationError: An argument is invalid, or a required one is missing.
+        """
+        body: dict[str, Any] = {}
+        for spec in self.creates:
+            value = values.get(spec.public, spec.create)
+            if value is REQUIRED:
+                raise ValidationError(f"{spec.public}: required")
+            override = (special or {}).get(spec.public)
+            if override is not None:
+                body[spec.wire] = override(value, spec.public)
+                continue
+            if value is None and spec.create is None:
+                continue
+            check = spec.check
+            if check is None:
+                check_plain(value, spec.public, spec.scalar)
+                body[spec.wire] = converter.unstructure(value)
+            else:  # a create refuses what an update may unset (see `optional`)
+                body[spec.wire] = getattr(check, "__wrapped__", check)(value, spec.public)
+        return body
+
+
+def _builds_without_init(cls: type) -> bool:
+    """Tell whether attrs wrote ``cls.__init__`` and it only assigns its arguments."""
+    code = getattr(getattr(cls, "__init__", None), "__code__", None)
+    if code is None or not code.co_filename.startswith("<attrs generated"):
+        return False
+    if hasattr(cls, "__attrs_post_init__") or hasattr(cls, "__attrs_pre_init__"):
+        return False
+    for attribute in attrs.fields(cls):
+        if attribute.validator is not None or attribute.converter is not None:
+            return False
+        default = attribute.default
+        if isinstance(default, attrs.Factory) and default.takes_self:  # type: ignore[arg-type]
+            return False
+        if default is attrs.NOTHING and attribute.init and attribute.name != EXTRA:
+            return False  # a required field: let __init__ raise as it would
+    return True
+
+
+_TABLES: dict[type, FieldTable] = {}
+_BUILDING = threading.Lock()
+
+
+def fields_of(cls: type) -> FieldTable:
+    """Return the field table of an attrs class, building it on first use."""
+    try:
+        return _TABLES[cls]
+    except KeyError:
+        pass
+    with _BUILDING:
+        table = _TABLES.get(cls)
+        if table is None:
+            table = _TABLES[cls] = FieldTable(cls)
+    return table
+
+
+def lazy_loader(cls: type) -> Optional[LazyFill]:
+    """Return the lazy ``fill`` of ``cls`` (`FieldTable.fill`), or None when it has none."""
+    return fields_of(cls).fill()
