@@ -243,6 +243,8 @@ class FieldTable:
         typed: The public names of the typed mutable fields.
         shown: ``(Python name, label)`` of the fields in the one-line repr.
         creates: The fields a create takes, in declaration order.
+        create_names: Their public names.
+        required_creates: The public names of those a create cannot do without.
         simple: Objects can be built without ``__init__`` (it only assigns: no
             validators, converters, required fields or init hooks), so fields can be
             decoded lazily.
@@ -268,6 +270,8 @@ class FieldTable:
             (s.name, s.show if isinstance(s.show, str) else s.name) for s in self.all if s.show
         )
         self.creates = tuple(s for s in self.fields if s.create is not attrs.NOTHING)
+        self.create_names = frozenset(s.public for s in self.creates)
+        self.required_creates = tuple(s.public for s in self.creates if s.create is REQUIRED)
         self.simple = _builds_without_init(cls)
         # Filled on first use: loaders may name classes still being defined.
         self._loaders: Optional[dict[str, tuple[str, Optional[Callable[[Any], Any]]]]] = None
@@ -387,10 +391,16 @@ class FieldTable:
         return out
 
     def create_values(self, obj: Any) -> dict[str, Any]:
-        """Return the create arguments an unsaved object holds (None: the default)."""
+        """Return the create arguments an object holds (None takes the create default).
+
+        Arguments whose default is None are left out when None; required ones are kept
+        (None included), so the create's checks name what is missing.
+        """
         values = {}
         for spec in self.creates:
             value = getattr(obj, spec.name)
+            if value is None and spec.create is not REQUIRED:
+                value = spec.create
             if value is not None or spec.create is REQUIRED:
                 values[spec.public] = value
         return values
