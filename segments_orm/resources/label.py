@@ -26,7 +26,7 @@ from segments_orm.exceptions import (
     ValidationError,
 )
 from segments_orm.resources import _attributes
-from segments_orm.resources._checks import check_choice, check_name
+from segments_orm.resources._checks import check_choice, check_name, choice_check
 from segments_orm.resources._label_errors import LabelsetCheck
 
 if TYPE_CHECKING:
@@ -50,9 +50,9 @@ class Label(Resource):
     sample_uuid: Optional[str] = field(read_only=True)
     labelset: Optional[str] = field(read_only=True)  # in the repr already, as identity
     label_type: Union[TaskType, str, None] = field(read_only=True)
-    label_status: Union[LabelStatus, str, None] = field(show=True)
+    label_status: Union[LabelStatus, str, None] = field(show=True, check=choice_check(LabelStatus))
     _attributes: Any = mutable_field(wire="attributes", typed=True)
-    score: Optional[float] = field()
+    score: Optional[float] = field(check=check_optional_score)
     rating: Optional[float] = field(read_only=True)
     created_at: Optional[dt.datetime] = field(read_only=True)
     created_by: Optional[str] = field(read_only=True)
@@ -85,10 +85,6 @@ class Label(Resource):
         if public == "attributes":
             task_type, categories = self._task_info()
             return _attributes.prepare_label(task_type, value, categories)
-        if public == "label_status":
-            return check_choice(value, LabelStatus, "label_status")
-        if public == "score":
-            return check_optional_score(value, "score")
         return super()._dump_field(public, value)
 
     def _task_info(self) -> tuple[Optional[str], Optional[frozenset[int]]]:
