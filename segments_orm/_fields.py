@@ -409,6 +409,8 @@ class FieldTable:
         self,
         values: Mapping[str, Any],
         special: Optional[Mapping[str, Check]] = None,
+        *,
+        every_problem: Optional[str] = None,
     ) -> dict[str, Any]:
         """Return the request body of a create from its arguments, each one checked.
 
@@ -417,27 +419,48 @@ class FieldTable:
         overrides the check of the fields that need the create's context, such as
         attributes checked against the dataset's task type).
 
+        Args:
+            values: The create's arguments, by public name.
+            special: Checks that replace the fields' own, by public name.
+            every_problem: Check every argument and raise one error listing all their
+                problems, with this title (else the first problem raises).
+
         Raises:
             ValidationError: An argument is invalid, or a required one is missing.
         """
         body: dict[str, Any] = {}
+        problems: list[str] = []
         for spec in self.creates:
-            value = values.get(spec.public, spec.create)
-            if value is REQUIRED:
-                raise ValidationError(f"{spec.public}: required")
-            override = (special or {}).get(spec.public)
-            if override is not None:
-                body[spec.wire] = override(value, spec.public)
-                continue
-            if value is None and spec.create is None:
-                continue
-            check = spec.check
-            if check is None:
-                check_plain(value, spec.public, spec.scalar)
-                body[spec.wire] = converter.unstructure(value)
-            else:  # a create refuses what an update may unset (see `optional`)
-                body[spec.wire] = getattr(check, "__wrapped__", check)(value, spec.public)
+            try:
+                self._create_value(spec, values, special or {}, body)
+            except ValidationError as error:
+                if every_problem is None:
+                    raise
+                problems.extend(error.errors)
+        if problems:
+            raise ValidationError.from_errors(problems, str(every_problem))
         return body
+
+    @staticmethod
+    def _create_value(
+        spec: FieldSpec,
+        values: Mapping[str, Any],
+        special: Mapping[str, Check],
+        body: dict[str, Any],
+    ) -> None:
+        value = values.get(spec.public, spec.create)
+        if value is REQUIRED:
+            raise ValidationError(f"{spec.public}: required")
+        override = special.get(spec.public)
+        if override is not None:
+            body[spec.wire] = override(value, spec.public)
+        elif value is None and spec.create is None:
+            return
+        elif spec.check is None:
+            check_plain(value, spec.public, spec.scalar)
+            body[spec.wire] = converter.unstructure(value)
+        else:  # a create refuses what an update may unset (see `optional`)
+            body[spec.wire] = getattr(spec.check, "__wrapped__", spec.check)(value, spec.public)
 
 
 def _builds_without_init(cls: type) -> bool:

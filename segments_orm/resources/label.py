@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 from segments_orm._concurrency import BulkError, BulkResult, ProgressOption
+from segments_orm._fields import REQUIRED, fields_of
 from segments_orm._pipeline import (
     BulkResults,
     Outcome,
@@ -50,9 +51,12 @@ class Label(Resource):
     sample_uuid: Optional[str] = field(read_only=True)
     labelset: Optional[str] = field(read_only=True)  # in the repr already, as identity
     label_type: Union[TaskType, str, None] = field(read_only=True)
-    label_status: Union[LabelStatus, str, None] = field(show=True, check=choice_check(LabelStatus))
-    _attributes: Any = mutable_field(wire="attributes", typed=True)
-    score: Optional[float] = field(check=check_optional_score)
+    # The create arguments (create=) are those of LabelManager.create and bulk_set items.
+    label_status: Union[LabelStatus, str, None] = field(
+        show=True, check=choice_check(LabelStatus), create=LabelStatus.PRELABELED
+    )
+    _attributes: Any = mutable_field(wire="attributes", typed=True, create=REQUIRED)
+    score: Optional[float] = field(check=check_optional_score, create=None)
     rating: Optional[float] = field(read_only=True)
     created_at: Optional[dt.datetime] = field(read_only=True)
     created_by: Optional[str] = field(read_only=True)
@@ -177,22 +181,15 @@ def _label_body(
     score: Any,
 ) -> dict[str, Any]:
     """Check and convert one label write; every problem is listed with its path."""
-    problems: list[str] = []
-    body: dict[str, Any] = {}
-    for key, check in (
-        ("label_status", lambda: check_choice(label_status, LabelStatus, "label_status")),
-        ("attributes", lambda: _attributes.prepare_label(task_type, attributes, categories)),
-        ("score", lambda: check_optional_score(score, "score")),
-    ):
-        try:
-            body[key] = check()
-        except ValidationError as error:
-            problems.extend(error.errors)
-    if problems:
-        raise ValidationError.from_errors(problems, "Invalid label")
-    if body["score"] is None:
-        del body["score"]
-    return body
+
+    def checked_attributes(value: Any, _: str) -> Any:
+        return _attributes.prepare_label(task_type, value, categories)
+
+    return fields_of(Label).create_body(
+        {"attributes": attributes, "label_status": label_status, "score": score},
+        {"attributes": checked_attributes},
+        every_problem="Invalid label",
+    )
 
 
 class LabelManager(Manager[Label]):

@@ -15,11 +15,12 @@ from typing import Any, Callable
 
 import pytest
 
-from segments_orm import Dataset, Sample, SegmentsClient
+from segments_orm import Dataset, Label, Sample, SegmentsClient
 from segments_orm._fields import REQUIRED, fields_of
 from segments_orm.facade import _PLATFORM_NAMES
 from segments_orm.resource_api import UNSET
 from segments_orm.resources.dataset import DatasetManager
+from segments_orm.resources.label import LabelManager
 from segments_orm.resources.sample import SampleManager
 
 
