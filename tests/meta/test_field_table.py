@@ -50,11 +50,14 @@ CREATES = [
         ("dataset_identifier", "enable_compression"),
         id="SegmentsClient.add_sample",
     ),
+    pytest.param(Dataset, DatasetManager.create, ("organization",), id="DatasetManager.create"),
+    pytest.param(Dataset, SegmentsClient.add_dataset, ("organization",), id="add_dataset"),
+    pytest.param(Label, LabelManager.create, ("labelset", "overwrite"), id="LabelManager.create"),
     pytest.param(
-        Dataset, DatasetManager.create, ("organization",), id="DatasetManager.create"
-    ),
-    pytest.param(
-        Dataset, SegmentsClient.add_dataset, ("organization",), id="add_dataset"
+        Label,
+        SegmentsClient.add_label,
+        ("sample_uuid", "labelset", "enable_compression"),
+        id="SegmentsClient.add_label",
     ),
 ]
 
@@ -68,16 +71,16 @@ def test_create_signatures_match_the_field_table(
 
 UPDATES = [
     pytest.param(
-        Sample,
-        SegmentsClient.update_sample,
-        ("uuid", "enable_compression"),
-        id="update_sample",
+        Sample, SegmentsClient.update_sample, ("uuid", "enable_compression"), id="update_sample"
     ),
     pytest.param(
-        Dataset,
-        SegmentsClient.update_dataset,
-        ("dataset_identifier",),
-        id="update_dataset",
+        Dataset, SegmentsClient.update_dataset, ("dataset_identifier",), id="update_dataset"
+    ),
+    pytest.param(
+        Label,
+        SegmentsClient.update_label,
+        ("sample_uuid", "labelset", "enable_compression"),
+        id="update_label",
     ),
 ]
 
@@ -91,9 +94,7 @@ def test_update_signatures_name_writable_fields(
     assert set(given) <= table.writable, sorted(set(given) - table.writable)
     # Every argument is optional: None (or UNSET, where None means "unassign") leaves
     # the field as it is.
-    assert {
-        name for name, default in given.items() if default not in (None, UNSET)
-    } == set()
+    assert {name for name, default in given.items() if default not in (None, UNSET)} == set()
     # And every create argument can be changed again, unless the server fixes it.
     assert set(creates(cls)) - table.writable - set(given) <= {"name", "attributes"}
 
