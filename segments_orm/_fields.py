@@ -21,6 +21,7 @@ Reading never raises: a value of an unexpected shape is kept raw on the object.
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import math
 import threading
@@ -148,14 +149,12 @@ class FieldSpec:
         name: The attribute's Python name (``_metadata``).
         public: The name users see and pass (``metadata``).
         wire: The key on the wire (``metadata``; ``issues`` for ``embedded_issues``).
-        type: The resolved annotation (``Any`` where it cannot be resolved).
         default: The value when the server did not send the key (``attrs.NOTHING``: none).
         factory: Builds that value instead, for a mutable default (or None).
         init: The constructor takes it (False for internal state).
         read_only: The server sets it: never written, refused on assignment once loaded.
         mutable: A dict or list whose in-place edits are saved (a resource's property).
         typed: Its value may be a `segments_orm.types` model.
-        scalar: Its kind when it is a plain bool, int, float or str (else None).
         check: ``check(value, path)`` returning the wire form of a user's value, or None
             when the field has no rule beyond its scalar kind.
         create: Its default as an argument of the resource's create (`REQUIRED` when it
@@ -166,17 +165,26 @@ class FieldSpec:
     name: str
     public: str
     wire: str
-    type: Any
+    _hints: _Hints = attrs.field(repr=False, eq=False)
     default: Any
     factory: Optional[Callable[[], Any]]
     init: bool
     read_only: bool
     mutable: bool
     typed: bool
-    scalar: Optional[type]
     check: Optional[Check]
     create: Any
     show: Union[bool, str]
+
+    @property
+    def type(self) -> Any:
+        """The resolved annotation (``Any`` where it cannot be resolved)."""
+        return self._hints.of(self.name)
+
+    @property
+    def scalar(self) -> Optional[builtins.type]:
+        """Its kind when it is a plain bool, int, float or str (else None)."""
+        return self._hints.scalar(self.name)
 
     def default_value(self) -> Any:
         """Return the value of this field when the server did not send it."""
@@ -194,7 +202,33 @@ class FieldSpec:
         return value
 
 
-def _spec(attribute: attrs.Attribute, hint: Any) -> FieldSpec:  # type: ignore[type-arg]
+class _Hints:
+    """The resolved annotations of one class, resolved the first time one is asked for.
+
+    Resolving them evaluates every annotation (``from __future__ import annotations``);
+    deferring it keeps it out of ``import segments_orm`` (benchmark B1).
+    """
+
+    def __init__(self, cls: type) -> None:
+        self._cls = cls
+        self._hints: Optional[dict[str, Any]] = None
+        self._scalars: dict[str, Optional[type]] = {}
+
+    def of(self, name: str) -> Any:
+        hints = self._hints
+        if hints is None:
+            hints = self._hints = field_types(self._cls)
+        return hints.get(name, Any)
+
+    def scalar(self, name: str) -> Optional[type]:
+        try:
+            return self._scalars[name]
+        except KeyError:
+            kind = self._scalars[name] = _scalar_kind(self.of(name))
+            return kind
+
+
+def _spec(attribute: attrs.Attribute, hints: _Hints) -> FieldSpec:  # type: ignore[type-arg]
     meta = attribute.metadata
     default: Any = attribute.default
     factory = None
@@ -205,14 +239,13 @@ def _spec(attribute: attrs.Attribute, hint: Any) -> FieldSpec:  # type: ignore[t
         name=attribute.name,
         public=attribute.alias or attribute.name.lstrip("_"),
         wire=wire_name(attribute),
-        type=hint,
+        hints=hints,
         default=default,
         factory=factory,
         init=attribute.init,
         read_only=bool(meta.get("read_only")),
         mutable=bool(meta.get("mutable")),
         typed=bool(meta.get("typed")),
-        scalar=_scalar_kind(hint),
         check=meta.get(CHECK),
         create=meta.get(CREATE, attrs.NOTHING),
         show=meta.get("show", False),
@@ -237,7 +270,6 @@ class FieldTable:
         read_only: The Python names of the read-only fields.
         known: The public names ``new()`` accepts.
         writable: The public names ``update()`` accepts.
-        scalar_kinds: Public name to kind, for the plain scalar fields.
         wire_by_name: Python name to wire key, for every field.
         mutable_slots: Python name to public name, for the mutable fields.
         typed: The public names of the typed mutable fields.
@@ -252,8 +284,8 @@ class FieldTable:
 
     def __init__(self, cls: type) -> None:
         self.cls = cls
-        hints = field_types(cls)
-        self.all = tuple(_spec(a, hints.get(a.name, Any)) for a in attrs.fields(cls))
+        hints = _Hints(cls)
+        self.all = tuple(_spec(a, hints) for a in attrs.fields(cls))
         self.fields = tuple(s for s in self.all if s.init and s.name != EXTRA)
         self.by_name = {s.name: s for s in self.all}
         self.by_public = {s.public: s for s in self.fields}
@@ -262,7 +294,6 @@ class FieldTable:
         self.read_only = frozenset(s.name for s in self.all if s.read_only)
         self.known = frozenset(s.public for s in self.fields)
         self.writable = frozenset(s.public for s in self.fields if not s.read_only)
-        self.scalar_kinds = {s.public: s.scalar for s in self.all if s.scalar is not None}
         self.wire_by_name = {s.name: s.wire for s in self.all}
         self.mutable_slots = {s.name: s.public for s in self.all if s.mutable}
         self.typed = frozenset(s.public for s in self.all if s.mutable and s.typed)
@@ -273,10 +304,20 @@ class FieldTable:
         self.create_names = frozenset(s.public for s in self.creates)
         self.required_creates = tuple(s.public for s in self.creates if s.create is REQUIRED)
         self.simple = _builds_without_init(cls)
+        self._scalar_kinds: Optional[dict[str, type]] = None
         # Filled on first use: loaders may name classes still being defined.
         self._loaders: Optional[dict[str, tuple[str, Optional[Callable[[Any], Any]]]]] = None
         self._fill: Optional[LazyFill] = None
         self._lock = threading.Lock()
+
+    @property
+    def scalar_kinds(self) -> dict[str, type]:
+        """Public name to kind, for the plain scalar fields."""
+        kinds = self._scalar_kinds
+        if kinds is None:
+            kinds = {s.public: s.scalar for s in self.all if s.scalar is not None}
+            self._scalar_kinds = kinds
+        return kinds
 
     # -- reading ---------------------------------------------------------------------
 
