@@ -1,6 +1,8 @@
 """The one cattrs converter of segments-orm, configured in this module only.
 
-Reading is lenient and writing is strict:
+Its hooks are registered in one place (`_register_hooks`); attrs classes are structured
+and unstructured through their field table (`segments_orm._fields`), whose loaders this
+module compiles (`compile_loader`). Reading is lenient and writing is strict:
 
 - A timestamp (``Z`` or an offset, with or without microseconds, ``T`` or a space) becomes
   an aware `datetime`; a value that is not a timestamp is kept as the server sent it.
@@ -251,7 +253,8 @@ def compile_loader(conv: cattrs.Converter, kind: Any) -> Optional[Callable[[Any]
 
     Unions (``Optional[datetime]``, ``Union[LabelStatus, str, None]``) are resolved here,
     once per class, instead of by inspecting the union on every value: the loader tries
-    the members in order, as `structure_union` does, and keeps the value when none fits.
+    the members in order and keeps the value when none fits (the converter's union hook
+    uses it too).
     """
     if not _needs_hook(kind):
         return None

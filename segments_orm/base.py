@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Optional, Ty
 import attrs
 from yarl import URL
 
-from segments_orm._converter import EXTRA, converter, unstructure
+from segments_orm._converter import converter, unstructure
 from segments_orm._fields import CHECK, CREATE, check_plain, fields_of, lazy_loader
 from segments_orm.exceptions import (
     MissingContextError,
@@ -348,7 +348,7 @@ class Resource:
 
     def __getstate__(self) -> dict[str, Any]:
         # Every field, decoded; never the client (it holds a session and the API key).
-        state = {a.name: getattr(self, a.name) for a in attrs.fields(type(self)) if a.init}
+        state = {s.name: getattr(self, s.name) for s in fields_of(type(self)).all if s.init}
         for name in ("_context", "_dirty", "_snapshots", "_loaded"):
             state[name] = getattr(self, name)
         return state
@@ -417,16 +417,14 @@ class Resource:
         from html import escape
 
         rows = []
-        for attribute in attrs.fields(type(self)):
-            if not attribute.init or attribute.name == EXTRA:
-                continue
-            name = self._mutable_slots.get(attribute.name, attribute.name)
+        for spec in fields_of(type(self)).fields:
+            name = spec.public if spec.mutable else spec.name
             if name.startswith("_"):
                 continue
-            value = getattr(self, attribute.name)
+            value = getattr(self, spec.name)
             if value is None:
                 continue
-            if attribute.name in self._mutable_slots:
+            if spec.mutable:
                 value = self._wire_value(name, value)
             rows.append(f"<tr><th>{escape(name)}</th><td>{escape(html_text(value))}</td></tr>")
         if self.extra:
