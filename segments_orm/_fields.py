@@ -308,6 +308,7 @@ class FieldTable:
         # Filled on first use: loaders may name classes still being defined.
         self._loaders: Optional[dict[str, tuple[str, Optional[Callable[[Any], Any]]]]] = None
         self._fill: Optional[LazyFill] = None
+        self._build: Optional[Callable[[Any], Any]] = None
         self._lock = threading.Lock()
 
     @property
@@ -339,6 +340,11 @@ class FieldTable:
         custom = getattr(self.cls, "_wire_structure", None)
         if custom is not None:
             return custom(data)
+        if self.simple:
+            build = self._build
+            if build is None:
+                build = self._build = self._build_directly()
+            return build(data)
         if not isinstance(data, Mapping):
             raise TypeError(f"{self.cls.__name__} expects an object, got {type(data).__name__}")
         loaders = self.loaders()
@@ -355,6 +361,52 @@ class FieldTable:
         if self.has_extra:
             object.__setattr__(obj, EXTRA, extra)
         return obj
+
+    def _build_directly(self) -> Callable[[Any], Any]:
+        """Return a builder that sets each field of a new object, without ``__init__``.
+
+        It does what ``cls(**kwargs)`` does for a class whose ``__init__`` only assigns,
+        in one pass over the fields instead of through keyword arguments.
+        """
+        cls = self.cls
+        loaders = self.loaders()
+        known = frozenset(loaders)
+        # (wire key or None, set, loader, default, factory) of every field but ``extra``.
+        steps = []
+        for spec in self.all:
+            if spec.name == EXTRA and self.has_extra:
+                continue
+            wire = spec.wire if spec.init else None
+            load = None if wire is None else loaders[wire][1]
+            steps.append(
+                (wire, _slot_accessors(cls, spec.name)[1], load, spec.default, spec.factory)
+            )
+        set_extra = _slot_accessors(cls, EXTRA)[1] if self.has_extra else None
+        missing, nothing = _MISSING, attrs.NOTHING
+
+        def build(data: Any) -> Any:
+            if type(data) is not dict and not isinstance(data, Mapping):
+                raise TypeError(f"{cls.__name__} expects an object, got {type(data).__name__}")
+            obj: Any = object.__new__(cls)
+            get = data.get
+            found = 0
+            for wire, set_, load, default, factory in steps:
+                if wire is not None:
+                    value = get(wire, missing)
+                    if value is not missing:
+                        found += 1
+                        set_(obj, value if load is None else load(value))
+                        continue
+                if factory is not None:
+                    set_(obj, factory())
+                elif default is not nothing:
+                    set_(obj, default)
+            if set_extra is not None:
+                unknown = found != len(data)
+                set_extra(obj, {k: v for k, v in data.items() if k not in known} if unknown else {})
+            return obj
+
+        return build
 
     def fill(self) -> Optional[LazyFill]:
         """Return ``fill(obj, raw, name)``, which decodes one field from the kept answer.
@@ -539,6 +591,15 @@ def fields_of(cls: type) -> FieldTable:
     return table
 
 
+# The lazy fills asked for so far, by class: one dict lookup on the hot path of every
+# decoded object and every first read of a field (benchmarks B2 and B3).
+_FILLS: dict[type, Optional[LazyFill]] = {}
+
+
 def lazy_loader(cls: type) -> Optional[LazyFill]:
     """Return the lazy ``fill`` of ``cls`` (`FieldTable.fill`), or None when it has none."""
-    return fields_of(cls).fill()
+    try:
+        return _FILLS[cls]
+    except KeyError:
+        fill = _FILLS[cls] = fields_of(cls).fill()
+        return fill
