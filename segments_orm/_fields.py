@@ -152,7 +152,6 @@ def _slot_accessors(
     return get, set_
 
 
-@attrs.frozen
 class FieldSpec:
     """One field of an attrs class, as every part of the package sees it.
 
@@ -173,19 +172,47 @@ class FieldSpec:
         show: Shown in the one-line repr (a string: under that label).
     """
 
-    name: str
-    public: str
-    wire: str
-    _hints: _Hints = attrs.field(repr=False, eq=False)
-    default: Any
-    factory: Optional[Callable[[], Any]]
-    init: bool
-    read_only: bool
-    mutable: bool
-    typed: bool
-    check: Optional[Check]
-    create: Any
-    show: Union[bool, str]
+    # A plain slotted class, not an attrs one: every resource builds its table when it is
+    # defined, so this class is part of ``import segments_orm`` (benchmark B1).
+    __slots__ = (
+        "_hints",
+        "check",
+        "create",
+        "default",
+        "factory",
+        "init",
+        "mutable",
+        "name",
+        "public",
+        "read_only",
+        "show",
+        "typed",
+        "wire",
+    )
+
+    def __init__(self, attribute: attrs.Attribute, hints: _Hints) -> None:  # type: ignore[type-arg]
+        meta = attribute.metadata
+        default: Any = attribute.default
+        factory = None
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            factory = default.factory
+            default = attrs.NOTHING
+        self.name: str = attribute.name
+        self.public: str = attribute.alias or attribute.name.lstrip("_")
+        self.wire: str = wire_name(attribute)
+        self._hints = hints
+        self.default: Any = default
+        self.factory: Optional[Callable[[], Any]] = factory
+        self.init: bool = attribute.init
+        self.read_only = bool(meta.get("read_only"))
+        self.mutable = bool(meta.get("mutable"))
+        self.typed = bool(meta.get("typed"))
+        self.check: Optional[Check] = meta.get(CHECK)
+        self.create: Any = meta.get(CREATE, attrs.NOTHING)
+        self.show: Union[bool, str] = meta.get("show", False)
+
+    def __repr__(self) -> str:
+        return f"<FieldSpec {self.name} wire={self.wire!r}>"
 
     @property
     def type(self) -> Any:
@@ -228,30 +255,6 @@ class _Hints:
             return kind
 
 
-def _spec(attribute: attrs.Attribute, hints: _Hints) -> FieldSpec:  # type: ignore[type-arg]
-    meta = attribute.metadata
-    default: Any = attribute.default
-    factory = None
-    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        factory = default.factory
-        default = attrs.NOTHING
-    return FieldSpec(
-        name=attribute.name,
-        public=attribute.alias or attribute.name.lstrip("_"),
-        wire=wire_name(attribute),
-        hints=hints,
-        default=default,
-        factory=factory,
-        init=attribute.init,
-        read_only=bool(meta.get("read_only")),
-        mutable=bool(meta.get("mutable")),
-        typed=bool(meta.get("typed")),
-        check=meta.get(CHECK),
-        create=meta.get(CREATE, attrs.NOTHING),
-        show=meta.get("show", False),
-    )
-
-
 # ``fill(obj, raw, name)``: decode field ``name`` of ``obj`` from ``raw``, set it, return it.
 LazyFill = Callable[[Any, Optional[Mapping[str, Any]], str], Any]
 
@@ -285,7 +288,7 @@ class FieldTable:
     def __init__(self, cls: type) -> None:
         self.cls = cls
         hints = _Hints(cls)
-        self.all = tuple(_spec(a, hints) for a in attrs.fields(cls))
+        self.all = tuple(FieldSpec(a, hints) for a in attrs.fields(cls))
         self.fields = tuple(s for s in self.all if s.init and s.name != EXTRA)
         self.by_name = {s.name: s for s in self.all}
         self.by_public = {s.public: s for s in self.fields}
