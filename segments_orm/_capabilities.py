@@ -39,9 +39,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any, Callable, Generic, Optional, TypeVar, overload
 
-import attrs
-
-from segments_orm._converter import EXTRA
+from segments_orm._fields import fields_of
 from segments_orm._state import State, write_clean
 from segments_orm.base import Manager, R, Resource, _structure_answer
 from segments_orm.exceptions import MissingContextError, ValidationError
@@ -135,11 +133,7 @@ class Updatable(Saveable):
         Raises:
             ValidationError: A name is not a field of this object, or is read-only.
         """
-        writable = {
-            a.alias
-            for a in attrs.fields(type(self))
-            if a.init and a.alias != EXTRA and not a.metadata.get("read_only")
-        }
+        writable = fields_of(type(self)).writable
         # Checked before anything is set, so a refused call leaves the object unchanged.
         refused = sorted(set(fields) - writable)
         if refused:
@@ -251,7 +245,7 @@ class Buildable(Manager[R]):
         Raises:
             ValidationError: A name is not a field of the object.
         """
-        known = {a.alias for a in attrs.fields(self.model) if a.init} - {EXTRA}
+        known = fields_of(self.model).known
         unknown = sorted(set(fields) - known)
         if unknown:
             raise ValidationError(

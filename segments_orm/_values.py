@@ -27,8 +27,8 @@ segments_orm`` must not pay for it, and a user without numpy has no numpy values
 
 Each check raises `ValidationError` whose ``errors`` list every problem as
 ``"path: what is wrong"``; a bulk call prefixes each with ``[index].`` of the input.
-The check functions are the write checks of the fields that carry user values
-(`FIELD_CHECKS`), kept here so that one table of fields can adopt them.
+The check functions are the write checks (``check=``) of the resource fields that carry
+user values (metadata, priority, score).
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from typing import Any, Callable, Optional
 from segments_orm.exceptions import ValidationError
 
 __all__ = [
-    "FIELD_CHECKS",
     "INT_RANGE",
     "UNHANDLED",
     "check_json_object",
@@ -384,13 +383,3 @@ def check_optional_score(value: Any, path: str = "score") -> Optional[float]:
 def prefixed(error: ValidationError, prefix: str) -> list[str]:
     """Return the problems of ``error`` with ``prefix`` (``"[95]."``) before each path."""
     return [f"{prefix}{problem}" for problem in error.errors]
-
-
-#: The write check of every field that carries a user's value, by resource and field:
-#: what a table of fields adopts as its ``check=``. Each takes the value and its path.
-FIELD_CHECKS: dict[tuple[str, str], Callable[[Any, str], Any]] = {
-    ("Dataset", "metadata"): check_json_object,
-    ("Sample", "metadata"): check_json_object,
-    ("Sample", "priority"): check_priority,
-    ("Label", "score"): check_optional_score,
-}

@@ -19,23 +19,15 @@ import copy
 import datetime as dt
 import enum
 import json
-import math
 import threading
-import typing
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, Optional, TypeVar, Union
 
 import attrs
 from yarl import URL
 
-from segments_orm._converter import (
-    EXTRA,
-    converter,
-    field_types,
-    lazy_loader,
-    unstructure,
-    wire_name,
-)
+from segments_orm._converter import EXTRA, converter, unstructure
+from segments_orm._fields import CHECK, CREATE, check_plain, fields_of, lazy_loader
 from segments_orm._state import State, write_clean
 from segments_orm.exceptions import (
     MissingContextError,
@@ -94,6 +86,8 @@ def field(
     read_only: bool = False,
     default: Any = None,
     show: Union[bool, str] = False,
+    check: Optional[Callable[[Any, str], Any]] = None,
+    create: Any = attrs.NOTHING,
 ) -> Any:
     """Declare a plain field of a resource (a scalar, an enum, a timestamp).
 
@@ -102,15 +96,34 @@ def field(
         read_only: The server sets it; assignment raises once loaded.
         default: The value of a field the server did not send.
         show: Show it in the object's one-line repr (a string: under that label).
+        check: ``check(value, name)`` returns the wire form of a value a user writes, or
+            raises `ValidationError` (without one: the annotation's scalar kind is checked).
+        create: The field is an argument of the resource's create, with this default
+            (``_fields.REQUIRED``: it has none; None: left out of the body when None).
     """
     metadata: dict[str, Any] = {"read_only": read_only, "show": show}
     if wire:
         metadata["wire"] = wire
-    return attrs.field(default=default, metadata=metadata)
+    return attrs.field(default=default, metadata=_rules(metadata, check, create))
+
+
+def _rules(
+    metadata: dict[str, Any], check: Optional[Callable[[Any, str], Any]], create: Any
+) -> dict[str, Any]:
+    if check is not None:
+        metadata[CHECK] = check
+    if create is not attrs.NOTHING:
+        metadata[CREATE] = create
+    return metadata
 
 
 def mutable_field(
-    *, wire: str, typed: bool = False, factory: Optional[Callable[[], Any]] = None
+    *,
+    wire: str,
+    typed: bool = False,
+    factory: Optional[Callable[[], Any]] = None,
+    check: Optional[Callable[[Any, str], Any]] = None,
+    create: Any = attrs.NOTHING,
 ) -> Any:
     """Declare a dict or list field whose in-place edits are saved.
 
@@ -122,8 +135,10 @@ def mutable_field(
         typed: Its value may be a `segments_orm.types` model (attributes, anchors),
             written out with ``types.dump``.
         factory: Builds the value of a field the server did not send (None otherwise).
+        check: The write check, as for `field`.
+        create: The create argument's default, as for `field`.
     """
-    metadata = {"wire": wire, "mutable": True, "typed": typed}
+    metadata = _rules({"wire": wire, "mutable": True, "typed": typed}, check, create)
     if factory is None:
         return attrs.field(default=None, metadata=metadata)
     return attrs.field(factory=factory, metadata=metadata)
@@ -172,24 +187,15 @@ def resource(cls: C) -> C:
         getstate_setstate=False,  # Resource's own: a pickle never holds the client
         on_setattr=_track_assignment,
     )
-    mutable: dict[str, str] = {}
-    for attribute in attrs.fields(built):
-        if attribute.metadata.get("mutable"):
-            public = attribute.name.lstrip("_")
-            mutable[attribute.name] = public
-            setattr(built, public, _mutable_property(attribute.name, public))
+    table = fields_of(built)
+    for slot, public in table.mutable_slots.items():
+        setattr(built, public, _mutable_property(slot, public))
     _REGISTRY[built.__name__] = built
-    shown = []
-    for attribute in attrs.fields(built):
-        label = attribute.metadata.get("show")
-        if label:
-            shown.append((attribute.name, label if isinstance(label, str) else attribute.name))
-    typed = frozenset(public for slot, public in mutable.items() if _is_typed(built, slot))
     # setattr: to mypy ``built`` is a type variable without these class attributes.
-    setattr(built, "_repr_fields", tuple(shown))  # noqa: B010
-    setattr(built, "_mutable_slots", mutable)  # noqa: B010
-    setattr(built, "_typed_fields", typed)  # noqa: B010
-    setattr(built, "_wire_by_name", {a.name: wire_name(a) for a in attrs.fields(built)})  # noqa: B010
+    setattr(built, "_repr_fields", table.shown)  # noqa: B010
+    setattr(built, "_mutable_slots", table.mutable_slots)  # noqa: B010
+    setattr(built, "_typed_fields", table.typed)  # noqa: B010
+    setattr(built, "_wire_by_name", table.wire_by_name)  # noqa: B010
     return built
 
 
@@ -208,48 +214,9 @@ def _structure_answer_mapping(data: Any, cls: type) -> Mapping[str, Any]:
     return data
 
 
-_SCALAR_KINDS: dict[type, dict[str, type]] = {}
-_SCALARS = (bool, int, float, str)
-
-
 def _scalar_kinds(cls: type) -> dict[str, type]:
-    """Map each scalar field of ``cls`` (by public name) to its kind; computed once."""
-    kinds = _SCALAR_KINDS.get(cls)
-    if kinds is None:
-        hints = field_types(cls)
-        kinds = {}
-        for attribute in attrs.fields(cls):
-            hint = hints.get(attribute.name, Any)
-            args = typing.get_args(hint) if typing.get_origin(hint) is Union else (hint,)
-            members = [a for a in args if a is not type(None)]
-            if len(members) == 1 and members[0] in _SCALARS:
-                kinds[attribute.alias or attribute.name] = members[0]
-        _SCALAR_KINDS[cls] = kinds
-    return kinds
-
-
-def _check_scalar(value: Any, kind: type, public: str) -> None:
-    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-    if kind is bool:
-        ok = isinstance(value, bool)
-        expected = "True or False"
-    elif kind is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        expected = "an integer"
-    elif kind is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        expected = "a number"
-        if ok and not math.isfinite(value):
-            raise ValidationError(f"{public}: must be a finite number, got {value}")
-    else:
-        ok = isinstance(value, str)
-        expected = "a string"
-    if not ok:
-        raise ValidationError(f"{public}: expected {expected}, got {shown}")
-
-
-def _is_typed(cls: type, slot: str) -> bool:
-    return bool(attrs.fields_dict(cls)[slot].metadata.get("typed"))
+    """Map each scalar field of ``cls`` (by public name) to its kind (the field table's)."""
+    return fields_of(cls).scalar_kinds
 
 
 def html_text(value: Any, limit: int = 80) -> str:
@@ -271,28 +238,17 @@ def html_text(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-# The public fields of each resource class, computed once: see `_public_fields`.
-_PUBLIC_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
-
-
 def _public_fields(cls: type) -> tuple[tuple[str, str], ...]:
     """Return ``(public name, attrs name)`` of each public field of a resource class.
 
-    This is the one list ``to_dict()``, ``QuerySet.values()`` and ``to_pandas()`` read:
-    every field the constructor takes, under its public name (``metadata`` for the
-    ``_metadata`` slot, ``label`` for a sample's ``_label``), in declaration order. The
-    object's own state (client, context, dirty set, snapshots, the kept answer) is not a
-    field, and ``extra`` (what the server sent that we do not know) is left out.
+    This is the one list ``to_dict()``, ``QuerySet.values()`` and ``to_pandas()`` read
+    (the field table's): every field the constructor takes, under its public name
+    (``metadata`` for the ``_metadata`` slot, ``label`` for a sample's ``_label``), in
+    declaration order. The object's own state (client, context, dirty set, snapshots, the
+    kept answer) is not a field, and ``extra`` (what the server sent that we do not know)
+    is left out.
     """
-    found = _PUBLIC_FIELDS.get(cls)
-    if found is None:
-        found = tuple(
-            (attribute.alias or attribute.name.lstrip("_"), attribute.name)
-            for attribute in attrs.fields(cls)
-            if attribute.init and attribute.name != EXTRA
-        )
-        _PUBLIC_FIELDS[cls] = found
-    return found
+    return fields_of(cls).public_fields
 
 
 # How many times a create whose answers keep getting lost is sent (`_create_reconciled`).
@@ -376,12 +332,12 @@ class Resource:
         Reading any other field raises `NotLoadedError` until ``refresh()`` (see `State`).
         """
         shell = cls._from_wire(client, known, context)
-        for attribute in attrs.fields(cls):
+        for spec in fields_of(cls).fields:
             # An eagerly built object has every field set: empty those it was not told,
             # so that reading them reaches __getattr__, which refuses.
-            if attribute.init and attribute.name != EXTRA and wire_name(attribute) not in known:
+            if spec.wire not in known:
                 with contextlib.suppress(AttributeError):  # decoded lazily: already empty
-                    object.__delattr__(shell, attribute.name)
+                    object.__delattr__(shell, spec.name)
         write_clean(shell, "_state", State.SHELL)
         return shell
 
@@ -402,10 +358,10 @@ class Resource:
 
     def _refuse_unknown(self, name: str) -> None:
         """Raise `NotLoadedError` if ``name`` is a field this shell does not know."""
-        attribute = attrs.fields_dict(type(self)).get(name)
-        if attribute is None or not attribute.init or name == EXTRA or self._knows(name):
+        spec = fields_of(type(self)).by_name.get(name)
+        if spec is None or not spec.init or name == EXTRA or self._knows(name):
             return
-        public = attribute.alias or name.lstrip("_")
+        public = spec.public
         raise NotLoadedError(
             f"This {type(self).__name__} is a shell (get(..., lazy=True)) that does not know "
             f"its {public}; call refresh() to load it"
@@ -417,9 +373,9 @@ class Resource:
 
     def _adopt(self, other: Resource) -> None:
         """Take over the state of ``other``, a freshly loaded object of the same class."""
-        for attribute in attrs.fields(type(self)):
-            if attribute.init:  # the fields and ``extra``, not the internal state
-                write_clean(self, attribute.name, getattr(other, attribute.name))
+        for spec in fields_of(type(self)).all:
+            if spec.init:  # the fields and ``extra``, not the internal state
+                write_clean(self, spec.name, getattr(other, spec.name))
         if other._client is not None:
             write_clean(self, "_client", other._client)
         write_clean(self, "_dirty", None)
@@ -452,9 +408,9 @@ class Resource:
         # session and the API key), nor the relations' managers (the copy builds its own,
         # whose context is the copy).
         state = {
-            a.name: getattr(self, a.name)
-            for a in attrs.fields(type(self))
-            if a.init and self._knows(a.name)
+            s.name: getattr(self, s.name)
+            for s in fields_of(type(self)).all
+            if s.init and self._knows(s.name)
         }
         for name in ("_context", "_dirty", "_snapshots", "_state"):
             state[name] = getattr(self, name)
@@ -527,16 +483,14 @@ class Resource:
         from html import escape
 
         rows = []
-        for attribute in attrs.fields(type(self)):
-            if not attribute.init or attribute.name == EXTRA:
-                continue
-            name = self._mutable_slots.get(attribute.name, attribute.name)
+        for spec in fields_of(type(self)).fields:
+            name = spec.public if spec.mutable else spec.name
             if name.startswith("_"):
                 continue
-            value = self._peek(attribute.name)
+            value = self._peek(spec.name)
             if value is None:
                 continue
-            if attribute.name in self._mutable_slots:
+            if spec.mutable:
                 value = self._wire_value(name, value)
             rows.append(f"<tr><th>{escape(name)}</th><td>{escape(html_text(value))}</td></tr>")
         if self.extra:
@@ -646,18 +600,15 @@ class Resource:
     def _dump_field(self, public: str, value: Any) -> Any:
         """Turn a field's value into its wire form for sending, validating it.
 
-        Subclasses check fields with richer rules (attributes, enums) and call this for
-        the rest: a scalar field must hold its declared kind (``True``, not ``"yes"`` or
-        ``1``), and a dict's keys must be strings.
+        A field declared with ``check=`` is checked (and converted) by it; any other
+        field must hold its declared scalar kind (``True``, not ``"yes"`` or ``1``), and a
+        dict's keys must be strings. Subclasses override this only for fields whose rule
+        needs the object itself (attributes checked against the dataset's task type).
         """
-        if value is not None:
-            kind = _scalar_kinds(type(self)).get(public)
-            if kind is not None:
-                _check_scalar(value, kind, public)
-            if isinstance(value, Mapping):
-                bad = next((k for k in value if not isinstance(k, str)), None)
-                if bad is not None:
-                    raise ValidationError(f"{public}: keys must be strings, got {bad!r}")
+        spec = fields_of(type(self)).by_public.get(public)
+        if spec is not None and spec.check is not None:
+            return spec.check(value, public)
+        check_plain(value, public, None if spec is None else spec.scalar)
         return self._wire_value(public, value)
 
     def _fingerprint_field(self, public: str, value: Any) -> str:
@@ -679,10 +630,8 @@ class Resource:
                 current = getattr(self, slot)
                 if self._fingerprint_field(public, current) != snapshot:
                     dirty.add(slot)
-        read_only = {a.name for a in attrs.fields(type(self)) if a.metadata.get("read_only")}
-        return [
-            a.name for a in attrs.fields(type(self)) if a.name in dirty and a.name not in read_only
-        ]
+        table = fields_of(type(self))
+        return [s.name for s in table.all if s.name in dirty and s.name not in table.read_only]
 
     def has_changes(self) -> bool:
         """Tell whether ``save()`` would send anything."""

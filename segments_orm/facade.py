@@ -108,21 +108,27 @@ def _given(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def _dataset_options(arguments: dict[str, Any], *, drop: tuple[str, ...]) -> dict[str, Any]:
-    """Turn a dataset method's arguments (its ``locals()``) into the ORM's field names.
+# The platform's argument names that differ from the ORM's field (and wire) names.
+_PLATFORM_NAMES = {"enable_confirm_on_commit": "enable_confirm_on_submit"}
 
-    The platform's methods spell out every dataset option, and its ``test_same_arguments``
-    compares those signatures, so they stay explicit; their bodies forward through this one
-    table instead of each listing the options again.
+
+def _options(arguments: dict[str, Any], *, drop: tuple[str, ...]) -> dict[str, Any]:
+    """Turn a method's arguments (its ``locals()``) into the ORM's field names.
+
+    The platform's methods spell out every option, and its ``test_same_arguments``
+    compares those signatures, so they stay explicit; their bodies forward through this
+    instead of each listing the options again (tests/meta/test_field_table.py checks the
+    signatures against the resources' field tables).
 
     Args:
         arguments: The method's ``locals()``, taken before anything else is bound.
-        drop: The names that are not dataset options (``self``, the identifier, ...).
+        drop: The names that are not field options (``self``, the identifier, ...).
     """
-    options = {name: value for name, value in arguments.items() if name not in drop}
-    # The platform's argument is "..._commit"; the wire key (and the ORM's field) "..._submit".
-    options["enable_confirm_on_submit"] = options.pop("enable_confirm_on_commit")
-    return options
+    return {
+        _PLATFORM_NAMES.get(name, name): value
+        for name, value in arguments.items()
+        if name not in drop
+    }
 
 
 class SegmentsClient(Client):
@@ -197,7 +203,7 @@ class SegmentsClient(Client):
         enable_extrapolation: Optional[bool] = None,
     ) -> Dataset:
         """Create a dataset: ``client.datasets.create(name, ...)``. Network: one request."""
-        options = _dataset_options(locals(), drop=("self", "name"))
+        options = _options(locals(), drop=("self", "name"))
         return _as(Dataset, self.datasets.create(name, **options))
 
     def update_dataset(
@@ -232,7 +238,7 @@ class SegmentsClient(Client):
 
         Network: one request (with nothing to change, a GET of the dataset).
         """
-        fields = _given(**_dataset_options(locals(), drop=("self", "dataset_identifier")))
+        fields = _given(**_options(locals(), drop=("self", "dataset_identifier")))
         self._shells.pop(dataset_identifier, None)  # its task type may change
         if not fields:
             return _as(Dataset, self.datasets.get(dataset_identifier))
@@ -384,18 +390,8 @@ class SegmentsClient(Client):
         Network: one request, plus one to learn the dataset's task type the first time
         (the attributes are checked against it).
         """
-        return _as(
-            Sample,
-            self._checked_dataset(dataset_identifier).samples.create(
-                name,
-                attributes,
-                metadata=metadata,
-                priority=priority,
-                assigned_labeler=assigned_labeler,
-                assigned_reviewer=assigned_reviewer,
-                readme=readme,
-            ),
-        )
+        options = _options(locals(), drop=("self", "dataset_identifier", "enable_compression"))
+        return _as(Sample, self._checked_dataset(dataset_identifier).samples.create(**options))
 
     def add_samples(
         self,

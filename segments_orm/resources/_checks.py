@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from segments_orm.enums import Category, StrEnum
 from segments_orm.exceptions import ValidationError
@@ -25,6 +25,8 @@ __all__ = [
     "check_optional_bool",
     "check_optional_name",
     "check_text",
+    "choice_check",
+    "minimum_check",
 ]
 
 _MAX_NAME = 1024
@@ -128,3 +130,21 @@ def check_category(value: Any, argument: str) -> str:
             f"{argument}: {_shown(value)} is not a category; use one of "
             f"{', '.join(Category.values())} or 'custom-<name>'"
         ) from None
+
+
+def choice_check(kind: type[StrEnum]) -> Callable[[Any, str], str]:
+    """Return the field check (``check(value, name)``) of a choice among ``kind``."""
+
+    def check(value: Any, argument: str) -> str:
+        return check_choice(value, kind, argument)
+
+    return check
+
+
+def minimum_check(minimum: int) -> Callable[[Any, str], int]:
+    """Return the field check of an integer that is at least ``minimum``."""
+
+    def check(value: Any, argument: str) -> int:
+        return check_int(value, argument, minimum=minimum)
+
+    return check

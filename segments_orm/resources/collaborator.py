@@ -8,7 +8,7 @@ from segments_orm._capabilities import Deletable, Refreshable, Updatable
 from segments_orm._state import State, write_clean
 from segments_orm.base import Manager, Resource, field, resource
 from segments_orm.enums import Role
-from segments_orm.resources._checks import check_choice, check_name
+from segments_orm.resources._checks import check_choice, check_name, choice_check
 from segments_orm.resources._dataset_child import dataset_params, parent_dataset
 from segments_orm.resources.user import User
 
@@ -20,7 +20,7 @@ class Collaborator(Updatable, Deletable, Refreshable, Resource):
     """A user's role on a dataset. ``role`` is editable; ``save()`` PATCHes it."""
 
     _user: Optional[User] = field(wire="user", read_only=True)
-    role: Union[Role, str, None] = field(show=True)
+    role: Union[Role, str, None] = field(show=True, check=choice_check(Role))
 
     # No trailing slash: that is the path the platform uses here (WIRE.md 1.7).
     _path: ClassVar[str] = "datasets/{owner}/{name}/collaborators/{username}"
@@ -49,11 +49,6 @@ class Collaborator(Updatable, Deletable, Refreshable, Resource):
 
     def _url_params(self) -> dict[str, str]:
         return {**dataset_params(self._context), "username": check_name(self.username, "user")}
-
-    def _dump_field(self, public: str, value: Any) -> Any:
-        if public == "role":
-            return check_choice(value, Role, "role")
-        return super()._dump_field(public, value)
 
     @property
     def dataset(self) -> Any:

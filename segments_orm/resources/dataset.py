@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 import attrs
 
 from segments_orm._capabilities import Deletable, Listable, Refreshable, Updatable, relation
+from segments_orm._fields import REQUIRED, fields_of, optional
 from segments_orm._state import State
 from segments_orm._urls import split_dataset_identifier
 from segments_orm._values import check_json_object
@@ -21,11 +22,11 @@ from segments_orm.resources._checks import (
     check_bool,
     check_category,
     check_choice,
-    check_int,
     check_mapping,
     check_name,
-    check_optional_bool,
     check_text,
+    choice_check,
+    minimum_check,
 )
 
 if TYPE_CHECKING:
@@ -59,6 +60,15 @@ class Owner:
         return self.username or ""
 
 
+def _check_task_attributes(value: Any, _: str) -> Any:
+    return _attributes.prepare_task_attributes(value)
+
+
+def _flag(create: Optional[bool]) -> Any:
+    """Declare a dataset's on/off setting, a create argument defaulting to ``create``."""
+    return field(check=optional(check_bool), create=create)
+
+
 @resource
 class Dataset(Updatable, Deletable, Refreshable, Resource):
     """A dataset: samples to label, with a task type, categories and collaborators.
@@ -68,44 +78,59 @@ class Dataset(Updatable, Deletable, Refreshable, Resource):
     ``samples``, ``labelsets``, ``releases``, ``issues``, ``collaborators``, ``workunits``.
     """
 
-    name: Optional[str] = field(read_only=True)
+    # The create arguments (create=) are those of DatasetManager.create and the facade's
+    # add_dataset (tests/meta/test_field_table.py). Updates may send None (null).
+    name: Optional[str] = field(read_only=True, check=check_name, create=REQUIRED)
     full_name: Optional[str] = field(read_only=True)
-    description: Optional[str] = field()
-    task_type: Union[TaskType, str, None] = field(show=True)
-    _task_attributes: Any = mutable_field(wire="task_attributes", typed=True)
-    category: Union[Category, str, None] = field()
-    public: Optional[bool] = field()
-    archived: Optional[bool] = field()
+    description: Optional[str] = field(check=optional(check_text), create="")
+    task_type: Union[TaskType, str, None] = field(
+        show=True, check=optional(choice_check(TaskType)), create=TaskType.SEGMENTATION_BITMAP
+    )
+    _task_attributes: Any = mutable_field(
+        wire="task_attributes", typed=True, check=optional(_check_task_attributes), create=None
+    )
+    category: Union[Category, str, None] = field(
+        check=optional(check_category), create=Category.OTHER
+    )
+    public: Optional[bool] = field(check=optional(check_bool), create=False)
+    archived: Optional[bool] = field(check=optional(check_bool), create=False)
     owner: Optional[Owner] = field(read_only=True)
     created_at: Optional[dt.datetime] = field(read_only=True)
     cloned_from: Optional[str] = field(read_only=True)
-    readme: Optional[str] = field()
-    _metadata: Optional[dict[str, Any]] = mutable_field(wire="metadata")
+    readme: Optional[str] = field(check=optional(check_text), create="")
+    _metadata: Optional[dict[str, Any]] = mutable_field(
+        wire="metadata", check=optional(check_json_object), create=None
+    )
     label_stats: Optional[dict[str, Any]] = field(read_only=True)
     samples_count: Union[int, str, None] = field(read_only=True, show="samples")
     collaborators_count: Optional[int] = field(read_only=True)
     # The wire's "labelsets" summary; ``labelsets`` is the manager.
     labelset_summaries: Optional[list[Any]] = field(wire="labelsets", read_only=True)
     role: Optional[str] = field(read_only=True)
-    labeling_inactivity_timeout_seconds: Optional[int] = field()
-    enable_ratings: Optional[bool] = field()
-    enable_skip_labeling: Optional[bool] = field()
-    enable_skip_reviewing: Optional[bool] = field()
-    enable_save_button: Optional[bool] = field()
-    enable_label_status_verified: Optional[bool] = field()
-    enable_same_dimensions_track_constraint: Optional[bool] = field()
-    enable_3d_region_of_interest: Optional[bool] = field()
-    enable_3d_cuboid_rotation: Optional[bool] = field()
-    enable_confirm_on_submit: Optional[bool] = field()
-    enable_interpolation: Optional[bool] = field()
+    labeling_inactivity_timeout_seconds: Optional[int] = field(
+        check=optional(minimum_check(0)), create=300
+    )
+    enable_ratings: Optional[bool] = _flag(False)
+    enable_skip_labeling: Optional[bool] = _flag(True)
+    enable_skip_reviewing: Optional[bool] = _flag(False)
+    enable_save_button: Optional[bool] = _flag(False)
+    enable_label_status_verified: Optional[bool] = _flag(False)
+    enable_same_dimensions_track_constraint: Optional[bool] = _flag(False)
+    enable_3d_region_of_interest: Optional[bool] = _flag(False)
+    enable_3d_cuboid_rotation: Optional[bool] = _flag(False)
+    enable_confirm_on_submit: Optional[bool] = _flag(False)
+    enable_interpolation: Optional[bool] = _flag(True)
     use_timestamps_for_interpolation: Optional[bool] = field()
-    enable_object_linking: Optional[bool] = field()
-    enable_object_link_category_restrictions: Optional[bool] = field()
-    enable_extrapolation: Optional[bool] = field()
+    # Left to the server's default when None.
+    enable_object_linking: Optional[bool] = _flag(None)
+    enable_object_link_category_restrictions: Optional[bool] = _flag(None)
+    enable_extrapolation: Optional[bool] = _flag(None)
     noncollaborator_can_label: Optional[bool] = field()
     noncollaborator_can_review: Optional[bool] = field()
     insights_urls: Optional[dict[str, str]] = field(read_only=True)
-    _region_of_interest: Optional[dict[str, Any]] = mutable_field(wire="region_of_interest")
+    _region_of_interest: Optional[dict[str, Any]] = mutable_field(
+        wire="region_of_interest", check=optional(check_mapping), create=None
+    )
 
     _path: ClassVar[str] = "datasets/{owner}/{name}/"
 
@@ -126,17 +151,6 @@ class Dataset(Updatable, Deletable, Refreshable, Resource):
         if public == "task_attributes":
             return _attributes.load_task_attributes(value)
         return value
-
-    def _dump_field(self, public: str, value: Any) -> Any:
-        if public == "task_attributes" and value is not None:
-            return _attributes.prepare_task_attributes(value)
-        if public == "category" and value is not None:
-            return check_category(value, "category")
-        if public == "task_type" and value is not None:
-            return check_choice(value, TaskType, "task_type")
-        if public == "metadata" and value is not None:
-            return check_json_object(value, "metadata")
-        return super()._dump_field(public, value)
 
     def _repr_html_(self) -> str:
         """Render the label-status counts as a bar, then the fields (for notebooks)."""
@@ -277,6 +291,10 @@ class Dataset(Updatable, Deletable, Refreshable, Resource):
 _LOADING = threading.Lock()
 
 
+def _default_task_attributes(value: Any, _: str) -> Any:
+    return _attributes.prepare_task_attributes(DEFAULT_TASK_ATTRIBUTES if value is None else value)
+
+
 def _owner_on_a_queryset(value: Any) -> dict[str, str]:
     # The owner picks another endpoint (users/{owner}/datasets/), which only the manager
     # can do: say where to put the filter instead of calling it unsupported.
@@ -401,52 +419,10 @@ class DatasetManager(Listable[Dataset], Manager[Dataset]):
             ValidationError: An argument is invalid (checked before sending).
             AlreadyExistsError: You already have a dataset with this name.
         """
-        body: dict[str, Any] = {
-            "name": check_name(name, "name"),
-            "description": check_text(description, "description"),
-            "task_type": check_choice(task_type, TaskType, "task_type"),
-            "task_attributes": _attributes.prepare_task_attributes(
-                DEFAULT_TASK_ATTRIBUTES if task_attributes is None else task_attributes
-            ),
-            "category": check_category(category, "category"),
-            "public": check_bool(public, "public"),
-            "readme": check_text(readme, "readme"),
-            "labeling_inactivity_timeout_seconds": check_int(
-                labeling_inactivity_timeout_seconds,
-                "labeling_inactivity_timeout_seconds",
-                minimum=0,
-            ),
-        }
-        flags = {
-            "enable_skip_labeling": enable_skip_labeling,
-            "enable_skip_reviewing": enable_skip_reviewing,
-            "enable_ratings": enable_ratings,
-            "enable_interpolation": enable_interpolation,
-            "enable_same_dimensions_track_constraint": enable_same_dimensions_track_constraint,
-            "enable_save_button": enable_save_button,
-            "enable_label_status_verified": enable_label_status_verified,
-            "enable_3d_cuboid_rotation": enable_3d_cuboid_rotation,
-            "enable_3d_region_of_interest": enable_3d_region_of_interest,
-            "enable_confirm_on_submit": enable_confirm_on_submit,
-            "archived": archived,
-        }
-        for key, value in flags.items():
-            body[key] = check_bool(value, key)
+        values = {k: v for k, v in locals().items() if k not in ("self", "organization")}
+        body = fields_of(Dataset).create_body(values, {"task_attributes": _default_task_attributes})
         # A legacy key the platform's client always sends (WIRE.md 3.1, 15.20).
         body["data_type"] = "IMAGE"
-        if metadata is not None:
-            body["metadata"] = check_json_object(metadata, "metadata")
-        if region_of_interest is not None:
-            body["region_of_interest"] = check_mapping(region_of_interest, "region_of_interest")
-        optional_flags = {
-            "enable_object_linking": enable_object_linking,
-            "enable_object_link_category_restrictions": enable_object_link_category_restrictions,
-            "enable_extrapolation": enable_extrapolation,
-        }
-        for key, flag in optional_flags.items():
-            checked = check_optional_bool(flag, key)
-            if checked is not None:
-                body[key] = checked
         if organization is None:
             template, params = "user/datasets/", {}
         else:

@@ -6,12 +6,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 from segments_orm._capabilities import Deletable, Listable, Refreshable, Updatable
+from segments_orm._fields import optional
 from segments_orm.base import Manager, Resource, field, mutable_field, resource
 from segments_orm.enums import IssueStatus
 from segments_orm.exceptions import ValidationError
 from segments_orm.query import FilterSchema
 from segments_orm.resources import _attributes
-from segments_orm.resources._checks import check_choice, check_name, check_text
+from segments_orm.resources._checks import check_choice, check_name, check_text, choice_check
 
 if TYPE_CHECKING:
     from segments_orm.client import Client
@@ -25,14 +26,18 @@ _ISSUE_SCHEMA = FilterSchema(
 )
 
 
+def _check_anchor(value: Any, _: str) -> Any:
+    return _attributes.prepare_issue_anchor(value)
+
+
 @resource
 class Issue(Updatable, Deletable, Refreshable, Resource):
     """An issue raised on a sample. ``save()`` PATCHes description, status and anchor."""
 
     uuid: Optional[str] = field(read_only=True)
-    description: Optional[str] = field()
-    status: Union[IssueStatus, str, None] = field(show=True)
-    _anchor: Any = mutable_field(wire="anchor", typed=True)
+    description: Optional[str] = field(check=check_text)
+    status: Union[IssueStatus, str, None] = field(show=True, check=choice_check(IssueStatus))
+    _anchor: Any = mutable_field(wire="anchor", typed=True, check=optional(_check_anchor))
     comments: Optional[list[Any]] = field(read_only=True)
     sample_uuid: Optional[str] = field(read_only=True)
     sample_name: Optional[str] = field(read_only=True)
@@ -67,15 +72,6 @@ class Issue(Updatable, Deletable, Refreshable, Resource):
 
     def _load_field(self, public: str, value: Any) -> Any:
         return _attributes.load_issue_anchor(value) if public == "anchor" else value
-
-    def _dump_field(self, public: str, value: Any) -> Any:
-        if public == "anchor":
-            return None if value is None else _attributes.prepare_issue_anchor(value)
-        if public == "status":
-            return check_choice(value, IssueStatus, "status")
-        if public == "description":
-            return check_text(value, "description")
-        return super()._dump_field(public, value)
 
     def refresh(self) -> Issue:
         """Fetch this issue again, from its dataset's issue list (the API has no GET).

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 from segments_orm._capabilities import Buildable, Deletable, Refreshable, Updatable
 from segments_orm._concurrency import BulkError, BulkResult, ProgressOption
+from segments_orm._fields import REQUIRED, fields_of
 from segments_orm._pipeline import (
     BulkResults,
     Outcome,
@@ -27,7 +28,7 @@ from segments_orm.exceptions import (
     ValidationError,
 )
 from segments_orm.resources import _attributes
-from segments_orm.resources._checks import check_choice, check_name
+from segments_orm.resources._checks import check_choice, check_name, choice_check
 from segments_orm.resources._label_errors import LabelsetCheck
 
 if TYPE_CHECKING:
@@ -51,9 +52,12 @@ class Label(Updatable, Deletable, Refreshable, Resource):
     sample_uuid: Optional[str] = field(read_only=True)
     labelset: Optional[str] = field(read_only=True)  # in the repr already, as identity
     label_type: Union[TaskType, str, None] = field(read_only=True)
-    label_status: Union[LabelStatus, str, None] = field(show=True)
-    _attributes: Any = mutable_field(wire="attributes", typed=True)
-    score: Optional[float] = field()
+    # The create arguments (create=) are those of LabelManager.create and bulk_set items.
+    label_status: Union[LabelStatus, str, None] = field(
+        show=True, check=choice_check(LabelStatus), create=LabelStatus.PRELABELED
+    )
+    _attributes: Any = mutable_field(wire="attributes", typed=True, create=REQUIRED)
+    score: Optional[float] = field(check=check_optional_score, create=None)
     rating: Optional[float] = field(read_only=True)
     created_at: Optional[dt.datetime] = field(read_only=True)
     created_by: Optional[str] = field(read_only=True)
@@ -87,10 +91,6 @@ class Label(Updatable, Deletable, Refreshable, Resource):
         if public == "attributes":
             task_type, categories = self._task_info()
             return _attributes.prepare_label(task_type, value, categories)
-        if public == "label_status":
-            return check_choice(value, LabelStatus, "label_status")
-        if public == "score":
-            return check_optional_score(value, "score")
         return super()._dump_field(public, value)
 
     def _task_info(self) -> tuple[Optional[str], Optional[frozenset[int]]]:
@@ -184,22 +184,15 @@ def _label_body(
     score: Any,
 ) -> dict[str, Any]:
     """Check and convert one label write; every problem is listed with its path."""
-    problems: list[str] = []
-    body: dict[str, Any] = {}
-    for key, check in (
-        ("label_status", lambda: check_choice(label_status, LabelStatus, "label_status")),
-        ("attributes", lambda: _attributes.prepare_label(task_type, attributes, categories)),
-        ("score", lambda: check_optional_score(score, "score")),
-    ):
-        try:
-            body[key] = check()
-        except ValidationError as error:
-            problems.extend(error.errors)
-    if problems:
-        raise ValidationError.from_errors(problems, "Invalid label")
-    if body["score"] is None:
-        del body["score"]
-    return body
+
+    def checked_attributes(value: Any, _: str) -> Any:
+        return _attributes.prepare_label(task_type, value, categories)
+
+    return fields_of(Label).create_body(
+        {"attributes": attributes, "label_status": label_status, "score": score},
+        {"attributes": checked_attributes},
+        every_problem="Invalid label",
+    )
 
 
 class LabelManager(Buildable[Label], Manager[Label]):

@@ -19,6 +19,7 @@ from segments_orm._capabilities import (
 )
 from segments_orm._concurrency import BulkError, BulkResult, ProgressOption
 from segments_orm._converter import structure
+from segments_orm._fields import REQUIRED, fields_of, optional
 from segments_orm._pipeline import (
     BulkResults,
     Outcome,
@@ -95,13 +96,18 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
     """
 
     uuid: Optional[str] = field(read_only=True)
-    name: Optional[str] = field()
-    _attributes: Any = mutable_field(wire="attributes", typed=True)
-    _metadata: Optional[dict[str, Any]] = mutable_field(wire="metadata")
-    priority: Optional[float] = field()
-    readme: Optional[str] = field()
-    assigned_labeler: Optional[str] = field()
-    assigned_reviewer: Optional[str] = field()
+    # The create arguments (create=) are those of SampleManager.create and the facade's
+    # add_sample (tests/meta/test_field_table.py); their checks serve every write.
+    name: Optional[str] = field(check=check_name, create=REQUIRED)
+    _attributes: Any = mutable_field(wire="attributes", typed=True, create=REQUIRED)
+    _metadata: Optional[dict[str, Any]] = mutable_field(
+        wire="metadata", check=check_json_object, create=None
+    )
+    priority: Optional[float] = field(check=check_priority, create=0)
+    readme: Optional[str] = field(check=optional(check_text), create="")
+    # An explicit None unassigns (sent as null, WIRE.md 3.5).
+    assigned_labeler: Optional[str] = field(check=check_optional_name, create=None)
+    assigned_reviewer: Optional[str] = field(check=check_optional_name, create=None)
     created_at: Optional[dt.datetime] = field(read_only=True)
     created_by: Optional[str] = field(read_only=True)
     dataset_full_name: Optional[str] = field(read_only=True)
@@ -206,17 +212,8 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
         return value
 
     def _dump_field(self, public: str, value: Any) -> Any:
-        if public == "attributes":
+        if public == "attributes":  # checked against the dataset's task type
             return _attributes.prepare_sample(self._task_info()[0], value)
-        if public == "metadata":
-            return check_json_object(value, "metadata")
-        if public == "name":
-            return check_name(value, "name")
-        if public == "priority":
-            return check_priority(value, "priority")
-        if public in ("assigned_labeler", "assigned_reviewer"):
-            # An explicit None unassigns (sent as null, WIRE.md 3.5).
-            return check_optional_name(value, public)
         return super()._dump_field(public, value)
 
     # -- relations ---------------------------------------------------------------------
@@ -317,14 +314,7 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
         dataset = (self._context or {}).get("dataset")
         if dataset is None:
             raise ValidationError("A new Sample is created with dataset.samples.create(...)")
-        created = dataset.samples.create(
-            self.name,
-            self._attributes,
-            metadata=self._metadata,
-            priority=self.priority or 0,
-            assigned_labeler=self.assigned_labeler,
-            assigned_reviewer=self.assigned_reviewer,
-        )
+        created = dataset.samples.create(**fields_of(Sample).create_values(self))
         self._adopt(created)
 
 
@@ -468,33 +458,18 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
         dataset = self._dataset().ensure_loaded()
         return str(dataset.task_type) if dataset.task_type else None
 
-    def _body(
-        self,
-        task_type: Optional[str],
-        name: Any,
-        attributes: Any,
-        metadata: Any = None,
-        priority: Any = 0,
-        assigned_labeler: Any = None,
-        assigned_reviewer: Any = None,
-        readme: Any = "",
-        extra: Optional[Mapping[str, Any]] = None,
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "name": check_name(name, "name"),
-            "attributes": _attributes.prepare_sample(task_type, attributes),
-            "priority": check_priority(priority, "priority"),
-            "readme": check_text(readme, "readme"),
-        }
-        if metadata is not None:
-            body["metadata"] = check_json_object(metadata, "metadata")
-        if assigned_labeler is not None:
-            body["assigned_labeler"] = check_name(assigned_labeler, "assigned_labeler")
-        if assigned_reviewer is not None:
-            body["assigned_reviewer"] = check_name(assigned_reviewer, "assigned_reviewer")
-        for key, value in (extra or {}).items():
-            # Keys we do not know are sent, not dropped, under the same value rule.
-            body.setdefault(key, to_json(value, key))
+    def _body(self, task_type: Optional[str], values: Mapping[str, Any]) -> dict[str, Any]:
+        """Return a create's body: the create arguments (the field table's), then others."""
+        table = fields_of(Sample)
+
+        def attributes(value: Any, _: str) -> Any:
+            return _attributes.prepare_sample(task_type, value)
+
+        body = table.create_body(values, {"attributes": attributes})
+        for key, value in values.items():
+            if key not in table.create_names:
+                # Keys we do not know are sent, not dropped, under the same value rule.
+                body.setdefault(key, to_json(value, key))
         return body
 
     def create(
@@ -527,16 +502,7 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
             ValidationError: An argument or the attributes are invalid.
             AlreadyExistsError: The dataset has a sample with this name.
         """
-        body = self._body(
-            self._task_type(),
-            name,
-            attributes,
-            metadata,
-            priority,
-            assigned_labeler,
-            assigned_reviewer,
-            readme,
-        )
+        body = self._body(self._task_type(), _arguments(locals()))
 
         def post() -> Sample:
             return self._load(self._request("POST", json_body=body, gzip=True))
@@ -780,36 +746,17 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
         self, task_type: Optional[str], item: Union[Mapping[str, Any], Sample]
     ) -> tuple[dict[str, Any], frozenset[str]]:
         """Return an item's request body and the keys the item itself gave."""
+        table = fields_of(Sample)
         if isinstance(item, Sample):
-            item = {
-                "name": item.name,
-                "attributes": item._attributes,
-                "metadata": item._metadata,
-                "priority": item.priority if item.priority is not None else 0,
-                "assigned_labeler": item.assigned_labeler,
-                "assigned_reviewer": item.assigned_reviewer,
-                "readme": item.readme or "",
-            }
+            item = table.create_values(item)
         if type(item) is not dict and not isinstance(item, Mapping):
             raise ValidationError(f"expected a dict or a Sample, got {type(item).__name__}")
-        if "name" not in item or "attributes" not in item:
-            missing = [k for k in ("name", "attributes") if k not in item]
+        missing = [name for name in table.required_creates if name not in item]
+        if missing:
             raise ValidationError(
                 f"{missing[0]}: required", errors=[f"{m}: required" for m in missing]
             )
-        body = self._body(
-            task_type,
-            item["name"],
-            item["attributes"],
-            item.get("metadata"),
-            item.get("priority", 0),
-            item.get("assigned_labeler"),
-            item.get("assigned_reviewer"),
-            item.get("readme", ""),
-            extra=None
-            if item.keys() <= _BULK_KEYS
-            else {k: v for k, v in item.items() if k not in _BULK_KEYS},
-        )
+        body = self._body(task_type, item)
         given = frozenset(k for k, v in item.items() if v is not None and k in body)
         return body, given
 
@@ -882,18 +829,9 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
         return len(uuids - remaining)
 
 
-# The keys of a bulk item that are arguments of create(); others are sent as given.
-_BULK_KEYS = frozenset(
-    {
-        "name",
-        "attributes",
-        "metadata",
-        "priority",
-        "assigned_labeler",
-        "assigned_reviewer",
-        "readme",
-    }
-)
+def _arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Return a create's arguments (its ``locals()``, taken first) without ``self``."""
+    return {name: value for name, value in arguments.items() if name != "self"}
 
 
 def _same(sample: Sample, body: Mapping[str, Any], given: frozenset[str]) -> bool:

@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Un
 
 import attrs
 
-from segments_orm._converter import EXTRA, converter, wire_name
+from segments_orm._converter import EXTRA
+from segments_orm._fields import fields_of
 
 if TYPE_CHECKING:
     from typing_extensions import Self, dataclass_transform
@@ -690,6 +691,15 @@ class Model:
         """Return the JSON data: `to_json` under pydantic's name (``segments_orm.typing``)."""
         return self.to_json()
 
+    # The converter's hooks for models (see `segments_orm._fields.FieldTable.structure`):
+    # a resource field holding a model loads and dumps through the plan, exactly.
+    @classmethod
+    def _wire_structure(cls, data: Any) -> Model:
+        return plan_for(cls).load(data)
+
+    def _wire_unstructure(self) -> dict[str, Any]:
+        return plan_for(type(self)).dump(self)
+
 
 @attrs.frozen
 class _Field:
@@ -713,26 +723,21 @@ class Plan:
 
     def __init__(self, cls: type[Model]) -> None:
         self.cls = cls
-        hints = typing.get_type_hints(cls)
         fields: list[_Field] = []
-        for attribute in attrs.fields(cast(Any, cls)):
-            if attribute.name in (EXTRA, _WIRE_KEYS):
-                continue
-            kind = kind_of(hints[attribute.name])
-            default = attribute.default
-            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                default = default.factory()
-            meta = attribute.metadata
+        for spec in fields_of(cls).fields:
+            kind = kind_of(spec.type)
+            meta = attrs.fields_dict(cast(Any, cls))[spec.name].metadata
+            required = spec.default is attrs.NOTHING and spec.factory is None
             fields.append(
                 _Field(
-                    name=attribute.name,
-                    wire=wire_name(attribute),
+                    name=spec.name,
+                    wire=spec.wire,
                     kind=kind,
                     inner=kind.inner if isinstance(kind, _NullableKind) else kind,
-                    required=attribute.default is attrs.NOTHING,
+                    required=required,
                     nullable=isinstance(kind, _NullableKind),
-                    has_default=attribute.default is not attrs.NOTHING,
-                    default=default,
+                    has_default=not required,
+                    default=spec.default_value(),
                     loads_as_is=kind.loads_as_is,
                     dumps_as_is=kind.dumps_as_is,
                     required_message=meta.get(_REQUIRED, "required"),
@@ -951,13 +956,3 @@ def to_checked_json(value: Any, problems: Problems) -> Any:
         return to_json(value)
     except ShadowedKeyError:
         return to_json(value, problems)
-
-
-def _is_model_class(kind: Any) -> bool:
-    return isinstance(kind, type) and issubclass(kind, Model)
-
-
-# The shared converter learns these models too, so a resource field holding one
-# structures and unstructures through the same exact mechanism.
-converter.register_structure_hook_func(_is_model_class, lambda data, cls: plan_for(cls).load(data))
-converter.register_unstructure_hook_func(_is_model_class, lambda obj: plan_for(type(obj)).dump(obj))

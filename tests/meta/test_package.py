@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "_values": 1,
     "_pipeline": 2,
     "_converter": 3,
+    "_fields": 3,
     "types": 4,
     "query": 5,
     "_tables": 5,
