@@ -18,8 +18,8 @@ Models of `segments_orm.types` declare their own load and dump (``_wire_structur
 
 Reading never raises: a value of an unexpected shape is kept raw on the object.
 
-Adding a field to a resource is one declaration, ``base.field(...)`` (or
-``base.mutable_field(...)`` for a dict or list): ``wire=`` when its key differs,
+Adding a field to a resource is one declaration, ``base._field(...)`` (or
+``base._mutable_field(...)`` for a dict or list): ``wire=`` when its key differs,
 ``read_only=True`` when the server sets it, ``check=`` for its write rule (``optional(...)``
 when an update may send None), ``create=`` with its default when a create takes it
 (`REQUIRED` when it has none). A create argument must also be added to the create's

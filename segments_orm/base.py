@@ -41,7 +41,7 @@ from segments_orm.query import FilterSchema, QuerySet
 if TYPE_CHECKING:
     from segments_orm.client import Client
 
-__all__ = ["Manager", "Resource", "field", "html_text", "lookup", "mutable_field", "resource"]
+__all__ = ["Manager", "Resource"]
 
 R = TypeVar("R", bound="Resource")
 C = TypeVar("C", bound=type)
@@ -51,7 +51,7 @@ C = TypeVar("C", bound=type)
 _REGISTRY: dict[str, Any] = {}
 
 
-def lookup(name: str) -> Any:
+def _lookup(name: str) -> Any:
     """Return the registered resource or manager class called ``name``."""
     return _REGISTRY[name]
 
@@ -80,7 +80,7 @@ def _track_assignment(instance: Resource, attribute: attrs.Attribute, value: Any
     return value
 
 
-def field(
+def _field(
     *,
     wire: Optional[str] = None,
     read_only: bool = False,
@@ -117,7 +117,7 @@ def _rules(
     return metadata
 
 
-def mutable_field(
+def _mutable_field(
     *,
     wire: str,
     typed: bool = False,
@@ -128,15 +128,15 @@ def mutable_field(
     """Declare a dict or list field whose in-place edits are saved.
 
     The attrs attribute must be named with a leading underscore (``_metadata``); the
-    `resource` decorator adds the public property (``metadata``).
+    `_resource` decorator adds the public property (``metadata``).
 
     Args:
         wire: The key on the wire (and the public name).
         typed: Its value may be a `segments_orm.types` model (attributes, anchors),
             written out with ``types.dump``.
         factory: Builds the value of a field the server did not send (None otherwise).
-        check: The write check, as for `field`.
-        create: The create argument's default, as for `field`.
+        check: The write check, as for `_field`.
+        create: The create argument's default, as for `_field`.
     """
     metadata = _rules({"wire": wire, "mutable": True, "typed": typed}, check, create)
     if factory is None:
@@ -176,7 +176,7 @@ def _mutable_property(slot: str, public: str) -> property:
     return property(fget, fset, doc=f"The ``{public}`` field (in-place edits are saved).")
 
 
-def resource(cls: C) -> C:
+def _resource(cls: C) -> C:
     """Make ``cls`` an attrs resource class: slots, keyword init, tracked assignment."""
     built = attrs.define(
         cls,
@@ -219,7 +219,7 @@ def _scalar_kinds(cls: type) -> dict[str, type]:
     return fields_of(cls).scalar_kinds
 
 
-def html_text(value: Any, limit: int = 80) -> str:
+def _html_text(value: Any, limit: int = 80) -> str:
     """Return a short, readable text for a value in an HTML table cell."""
     if value is None:
         return ""
@@ -492,9 +492,9 @@ class Resource:
                 continue
             if spec.mutable:
                 value = self._wire_value(name, value)
-            rows.append(f"<tr><th>{escape(name)}</th><td>{escape(html_text(value))}</td></tr>")
+            rows.append(f"<tr><th>{escape(name)}</th><td>{escape(_html_text(value))}</td></tr>")
         if self.extra:
-            rows.append(f"<tr><th>extra</th><td>{escape(html_text(self.extra))}</td></tr>")
+            rows.append(f"<tr><th>extra</th><td>{escape(_html_text(self.extra))}</td></tr>")
         return f"<table><caption>{escape(repr(self))}</caption>{''.join(rows)}</table>"
 
     def _html_row(self) -> dict[str, str]:
@@ -504,11 +504,11 @@ class Resource:
             label = label[1:-1]  # a quoted name reads better unquoted in a table cell
         row = {type(self).__name__: label}
         for name, shown in self._repr_fields:
-            row[shown] = html_text(self._peek(name))
+            row[shown] = _html_text(self._peek(name))
         for name in ("uuid", "created_at"):
             value = self._peek(name) if name in self._wire_by_name else None
             if value is not None and str(value) != label:
-                row[name] = html_text(value)
+                row[name] = _html_text(value)
         return row
 
     def to_dict(self) -> dict[str, Any]:

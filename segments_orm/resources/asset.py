@@ -20,7 +20,7 @@ from segments_orm._pipeline import (
     interrupted,
     run_items,
 )
-from segments_orm.base import Resource, field, resource
+from segments_orm.base import Resource, _field, _resource
 from segments_orm.exceptions import SegmentsError, ValidationError
 from segments_orm.resources._checks import check_name
 
@@ -29,7 +29,7 @@ __all__ = ["Asset", "AssetManager"]
 _MAX_UPLOAD = 5 * 1024**3  # S3's limit for one presigned POST
 
 
-@resource
+@_resource
 class Asset(Resource):
     """An uploaded file; use ``url`` in sample attributes.
 
@@ -37,11 +37,11 @@ class Asset(Resource):
     ``delete`` or ``refresh``.
     """
 
-    uuid: Optional[str] = field(read_only=True)
-    filename: Optional[str] = field(read_only=True, show=True)
-    url: Optional[str] = field(read_only=True)
-    created_at: Optional[dt.datetime] = field(read_only=True)
-    presigned_post_fields: Optional[dict[str, Any]] = field(
+    uuid: Optional[str] = _field(read_only=True)
+    filename: Optional[str] = _field(read_only=True, show=True)
+    url: Optional[str] = _field(read_only=True)
+    created_at: Optional[dt.datetime] = _field(read_only=True)
+    presigned_post_fields: Optional[dict[str, Any]] = _field(
         wire="presignedPostFields", read_only=True
     )
 

@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Optional, Union
 
 from segments_orm._capabilities import Deletable, Refreshable, Updatable
 from segments_orm._state import State, write_clean
-from segments_orm.base import Manager, Resource, field, resource
+from segments_orm.base import Manager, Resource, _field, _resource
 from segments_orm.enums import Role
 from segments_orm.resources._checks import check_choice, check_name, choice_check
 from segments_orm.resources._dataset_child import dataset_params, parent_dataset
@@ -15,12 +15,12 @@ from segments_orm.resources.user import User
 __all__ = ["Collaborator", "CollaboratorManager"]
 
 
-@resource
+@_resource
 class Collaborator(Updatable, Deletable, Refreshable, Resource):
     """A user's role on a dataset. ``role`` is editable; ``save()`` PATCHes it."""
 
-    _user: Optional[User] = field(wire="user", read_only=True)
-    role: Union[Role, str, None] = field(show=True, check=choice_check(Role))
+    _user: Optional[User] = _field(wire="user", read_only=True)
+    role: Union[Role, str, None] = _field(show=True, check=choice_check(Role))
 
     # No trailing slash: that is the path the platform uses here (WIRE.md 1.7).
     _path: ClassVar[str] = "datasets/{owner}/{name}/collaborators/{username}"

@@ -13,7 +13,7 @@ from segments_orm._fields import REQUIRED, fields_of, optional
 from segments_orm._state import State
 from segments_orm._urls import split_dataset_identifier
 from segments_orm._values import check_json_object
-from segments_orm.base import Manager, Resource, field, lookup, mutable_field, resource
+from segments_orm.base import Manager, Resource, _field, _lookup, _mutable_field, _resource
 from segments_orm.enums import Category, TaskType
 from segments_orm.exceptions import NotFoundError, ValidationError
 from segments_orm.query import FilterSchema, Lookup, QuerySet
@@ -66,10 +66,10 @@ def _check_task_attributes(value: Any, _: str) -> Any:
 
 def _flag(create: Optional[bool]) -> Any:
     """Declare a dataset's on/off setting, a create argument defaulting to ``create``."""
-    return field(check=optional(check_bool), create=create)
+    return _field(check=optional(check_bool), create=create)
 
 
-@resource
+@_resource
 class Dataset(Updatable, Deletable, Refreshable, Resource):
     """A dataset: samples to label, with a task type, categories and collaborators.
 
@@ -80,34 +80,34 @@ class Dataset(Updatable, Deletable, Refreshable, Resource):
 
     # The create arguments (create=) are those of DatasetManager.create and the facade's
     # add_dataset (tests/meta/test_field_table.py). Updates may send None (null).
-    name: Optional[str] = field(read_only=True, check=check_name, create=REQUIRED)
-    full_name: Optional[str] = field(read_only=True)
-    description: Optional[str] = field(check=optional(check_text), create="")
-    task_type: Union[TaskType, str, None] = field(
+    name: Optional[str] = _field(read_only=True, check=check_name, create=REQUIRED)
+    full_name: Optional[str] = _field(read_only=True)
+    description: Optional[str] = _field(check=optional(check_text), create="")
+    task_type: Union[TaskType, str, None] = _field(
         show=True, check=optional(choice_check(TaskType)), create=TaskType.SEGMENTATION_BITMAP
     )
-    _task_attributes: Any = mutable_field(
+    _task_attributes: Any = _mutable_field(
         wire="task_attributes", typed=True, check=optional(_check_task_attributes), create=None
     )
-    category: Union[Category, str, None] = field(
+    category: Union[Category, str, None] = _field(
         check=optional(check_category), create=Category.OTHER
     )
-    public: Optional[bool] = field(check=optional(check_bool), create=False)
-    archived: Optional[bool] = field(check=optional(check_bool), create=False)
-    owner: Optional[Owner] = field(read_only=True)
-    created_at: Optional[dt.datetime] = field(read_only=True)
-    cloned_from: Optional[str] = field(read_only=True)
-    readme: Optional[str] = field(check=optional(check_text), create="")
-    _metadata: Optional[dict[str, Any]] = mutable_field(
+    public: Optional[bool] = _field(check=optional(check_bool), create=False)
+    archived: Optional[bool] = _field(check=optional(check_bool), create=False)
+    owner: Optional[Owner] = _field(read_only=True)
+    created_at: Optional[dt.datetime] = _field(read_only=True)
+    cloned_from: Optional[str] = _field(read_only=True)
+    readme: Optional[str] = _field(check=optional(check_text), create="")
+    _metadata: Optional[dict[str, Any]] = _mutable_field(
         wire="metadata", check=optional(check_json_object), create=None
     )
-    label_stats: Optional[dict[str, Any]] = field(read_only=True)
-    samples_count: Union[int, str, None] = field(read_only=True, show="samples")
-    collaborators_count: Optional[int] = field(read_only=True)
+    label_stats: Optional[dict[str, Any]] = _field(read_only=True)
+    samples_count: Union[int, str, None] = _field(read_only=True, show="samples")
+    collaborators_count: Optional[int] = _field(read_only=True)
     # The wire's "labelsets" summary; ``labelsets`` is the manager.
-    labelset_summaries: Optional[list[Any]] = field(wire="labelsets", read_only=True)
-    role: Optional[str] = field(read_only=True)
-    labeling_inactivity_timeout_seconds: Optional[int] = field(
+    labelset_summaries: Optional[list[Any]] = _field(wire="labelsets", read_only=True)
+    role: Optional[str] = _field(read_only=True)
+    labeling_inactivity_timeout_seconds: Optional[int] = _field(
         check=optional(minimum_check(0)), create=300
     )
     enable_ratings: Optional[bool] = _flag(False)
@@ -120,15 +120,15 @@ class Dataset(Updatable, Deletable, Refreshable, Resource):
     enable_3d_cuboid_rotation: Optional[bool] = _flag(False)
     enable_confirm_on_submit: Optional[bool] = _flag(False)
     enable_interpolation: Optional[bool] = _flag(True)
-    use_timestamps_for_interpolation: Optional[bool] = field()
+    use_timestamps_for_interpolation: Optional[bool] = _field()
     # Left to the server's default when None.
     enable_object_linking: Optional[bool] = _flag(None)
     enable_object_link_category_restrictions: Optional[bool] = _flag(None)
     enable_extrapolation: Optional[bool] = _flag(None)
-    noncollaborator_can_label: Optional[bool] = field()
-    noncollaborator_can_review: Optional[bool] = field()
-    insights_urls: Optional[dict[str, str]] = field(read_only=True)
-    _region_of_interest: Optional[dict[str, Any]] = mutable_field(
+    noncollaborator_can_label: Optional[bool] = _field()
+    noncollaborator_can_review: Optional[bool] = _field()
+    insights_urls: Optional[dict[str, str]] = _field(read_only=True)
+    _region_of_interest: Optional[dict[str, Any]] = _mutable_field(
         wire="region_of_interest", check=optional(check_mapping), create=None
     )
 
@@ -162,7 +162,7 @@ class Dataset(Updatable, Deletable, Refreshable, Resource):
     # -- relations (no request until used) ---------------------------------------------
 
     def _manager(self, name: str) -> Any:
-        return lookup(name)(self.client, self._url_params(), {"dataset": self})
+        return _lookup(name)(self.client, self._url_params(), {"dataset": self})
 
     @relation
     def samples(self) -> SampleManager:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Optional, Union
 
 from segments_orm._capabilities import Deletable, Listable, Refreshable, Updatable
 from segments_orm._fields import optional
-from segments_orm.base import Manager, Resource, field, mutable_field, resource
+from segments_orm.base import Manager, Resource, _field, _mutable_field, _resource
 from segments_orm.enums import IssueStatus
 from segments_orm.exceptions import ValidationError
 from segments_orm.query import FilterSchema
@@ -30,21 +30,21 @@ def _check_anchor(value: Any, _: str) -> Any:
     return _attributes.prepare_issue_anchor(value)
 
 
-@resource
+@_resource
 class Issue(Updatable, Deletable, Refreshable, Resource):
     """An issue raised on a sample. ``save()`` PATCHes description, status and anchor."""
 
-    uuid: Optional[str] = field(read_only=True)
-    description: Optional[str] = field(check=check_text)
-    status: Union[IssueStatus, str, None] = field(show=True, check=choice_check(IssueStatus))
-    _anchor: Any = mutable_field(wire="anchor", typed=True, check=optional(_check_anchor))
-    comments: Optional[list[Any]] = field(read_only=True)
-    sample_uuid: Optional[str] = field(read_only=True)
-    sample_name: Optional[str] = field(read_only=True)
-    created_at: Optional[dt.datetime] = field(read_only=True)
-    updated_at: Optional[dt.datetime] = field(read_only=True)
-    created_by: Optional[str] = field(read_only=True)
-    updated_by: Optional[str] = field(read_only=True)
+    uuid: Optional[str] = _field(read_only=True)
+    description: Optional[str] = _field(check=check_text)
+    status: Union[IssueStatus, str, None] = _field(show=True, check=choice_check(IssueStatus))
+    _anchor: Any = _mutable_field(wire="anchor", typed=True, check=optional(_check_anchor))
+    comments: Optional[list[Any]] = _field(read_only=True)
+    sample_uuid: Optional[str] = _field(read_only=True)
+    sample_name: Optional[str] = _field(read_only=True)
+    created_at: Optional[dt.datetime] = _field(read_only=True)
+    updated_at: Optional[dt.datetime] = _field(read_only=True)
+    created_by: Optional[str] = _field(read_only=True)
+    updated_by: Optional[str] = _field(read_only=True)
 
     _path: ClassVar[str] = "issues/{uuid}/"
 

@@ -18,7 +18,7 @@ from segments_orm._pipeline import (
     run_items,
 )
 from segments_orm._values import check_optional_score, prefixed
-from segments_orm.base import Manager, Resource, field, mutable_field, resource
+from segments_orm.base import Manager, Resource, _field, _mutable_field, _resource
 from segments_orm.enums import LabelStatus, TaskType
 from segments_orm.exceptions import (
     BadRequestError,
@@ -40,7 +40,7 @@ __all__ = ["DatasetLabelManager", "Label", "LabelManager"]
 DEFAULT_LABELSET = "ground-truth"
 
 
-@resource
+@_resource
 class Label(Updatable, Deletable, Refreshable, Resource):
     """The label of one sample in one labelset.
 
@@ -49,22 +49,22 @@ class Label(Updatable, Deletable, Refreshable, Resource):
     :ref:`protocol-labels`).
     """
 
-    sample_uuid: Optional[str] = field(read_only=True)
-    labelset: Optional[str] = field(read_only=True)  # in the repr already, as identity
-    label_type: Union[TaskType, str, None] = field(read_only=True)
+    sample_uuid: Optional[str] = _field(read_only=True)
+    labelset: Optional[str] = _field(read_only=True)  # in the repr already, as identity
+    label_type: Union[TaskType, str, None] = _field(read_only=True)
     # The create arguments (create=) are those of LabelManager.create and bulk_set items.
-    label_status: Union[LabelStatus, str, None] = field(
+    label_status: Union[LabelStatus, str, None] = _field(
         show=True, check=choice_check(LabelStatus), create=LabelStatus.PRELABELED
     )
-    _attributes: Any = mutable_field(wire="attributes", typed=True, create=REQUIRED)
-    score: Optional[float] = field(check=check_optional_score, create=None)
-    rating: Optional[float] = field(read_only=True)
-    created_at: Optional[dt.datetime] = field(read_only=True)
-    created_by: Optional[str] = field(read_only=True)
-    updated_at: Optional[dt.datetime] = field(read_only=True)
-    updated_by: Optional[str] = field(read_only=True)
-    reviewed_at: Optional[dt.datetime] = field(read_only=True)
-    reviewed_by: Optional[str] = field(read_only=True)
+    _attributes: Any = _mutable_field(wire="attributes", typed=True, create=REQUIRED)
+    score: Optional[float] = _field(check=check_optional_score, create=None)
+    rating: Optional[float] = _field(read_only=True)
+    created_at: Optional[dt.datetime] = _field(read_only=True)
+    created_by: Optional[str] = _field(read_only=True)
+    updated_at: Optional[dt.datetime] = _field(read_only=True)
+    updated_by: Optional[str] = _field(read_only=True)
+    reviewed_at: Optional[dt.datetime] = _field(read_only=True)
+    reviewed_by: Optional[str] = _field(read_only=True)
 
     _path: ClassVar[str] = "labels/{sample_uuid}/{labelset}/"
     _patch_gzip: ClassVar[bool] = True  # as the platform does for update_label (WIRE 1.3)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import ClassVar, Optional
 
 from segments_orm._capabilities import Deletable, Refreshable
-from segments_orm.base import Resource, field, resource
+from segments_orm.base import Resource, _field, _resource
 from segments_orm.query import FilterSchema
 from segments_orm.resources._checks import check_name, check_text
 from segments_orm.resources._dataset_child import NamedChildManager, NamedInDataset
@@ -14,14 +14,14 @@ from segments_orm.resources._dataset_child import NamedChildManager, NamedInData
 __all__ = ["Labelset", "LabelsetManager"]
 
 
-@resource
+@_resource
 class Labelset(NamedInDataset, Deletable, Refreshable, Resource):
     """A named set of labels in a dataset. Identified by (dataset, name)."""
 
-    name: Optional[str] = field(read_only=True)
-    description: Optional[str] = field(read_only=True)
-    is_groundtruth: Optional[bool] = field(read_only=True)
-    created_at: Optional[dt.datetime] = field(read_only=True)
+    name: Optional[str] = _field(read_only=True)
+    description: Optional[str] = _field(read_only=True)
+    is_groundtruth: Optional[bool] = _field(read_only=True)
+    created_at: Optional[dt.datetime] = _field(read_only=True)
 
     item_param: ClassVar[str] = "labelset"
     _path: ClassVar[str] = "datasets/{owner}/{name}/labelsets/{labelset}/"

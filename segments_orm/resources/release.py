@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Union
 
 from segments_orm._capabilities import Deletable, Refreshable
 from segments_orm._concurrency import Progress, ProgressOption
-from segments_orm.base import Resource, field, resource
+from segments_orm.base import Resource, _field, _resource
 from segments_orm.enums import ReleaseStatus
 from segments_orm.exceptions import (  # ReleaseFailedError is re-exported from here
     NetworkError,
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["Release", "ReleaseFailedError", "ReleaseManager"]
 
 
-@resource
+@_resource
 class Release(NamedInDataset, Deletable, Refreshable, Resource):
     """A release of a dataset. Identified by (dataset, name).
 
@@ -37,14 +37,14 @@ class Release(NamedInDataset, Deletable, Refreshable, Resource):
     then `download` fetches the release file.
     """
 
-    uuid: Optional[str] = field(read_only=True)
-    name: Optional[str] = field(read_only=True)
-    description: Optional[str] = field(read_only=True)
-    release_type: Optional[str] = field(read_only=True)
-    status: Union[ReleaseStatus, str, None] = field(read_only=True, show=True)
-    attributes: Optional[dict[str, Any]] = field(read_only=True)
-    created_at: Optional[dt.datetime] = field(read_only=True)
-    samples_count: Optional[int] = field(read_only=True)
+    uuid: Optional[str] = _field(read_only=True)
+    name: Optional[str] = _field(read_only=True)
+    description: Optional[str] = _field(read_only=True)
+    release_type: Optional[str] = _field(read_only=True)
+    status: Union[ReleaseStatus, str, None] = _field(read_only=True, show=True)
+    attributes: Optional[dict[str, Any]] = _field(read_only=True)
+    created_at: Optional[dt.datetime] = _field(read_only=True)
+    samples_count: Optional[int] = _field(read_only=True)
 
     item_param: ClassVar[str] = "release"
     _path: ClassVar[str] = "datasets/{owner}/{name}/releases/{release}/"

@@ -34,11 +34,11 @@ from segments_orm._values import check_json_object, check_priority, prefixed, to
 from segments_orm.base import (
     Manager,
     Resource,
-    field,
-    html_text,
-    lookup,
-    mutable_field,
-    resource,
+    _field,
+    _html_text,
+    _lookup,
+    _mutable_field,
+    _resource,
 )
 from segments_orm.enums import LabelStatus
 from segments_orm.exceptions import (
@@ -87,7 +87,7 @@ class LabelSummary:
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
-@resource
+@_resource
 class Sample(Updatable, Deletable, Refreshable, Resource):
     """One item to label: an image, a sequence, a point cloud, or several sensors.
 
@@ -95,27 +95,27 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
     and ``label``, the label a query included with ``include_label``.
     """
 
-    uuid: Optional[str] = field(read_only=True)
+    uuid: Optional[str] = _field(read_only=True)
     # The create arguments (create=) are those of SampleManager.create and the facade's
     # add_sample (tests/meta/test_field_table.py); their checks serve every write.
-    name: Optional[str] = field(check=check_name, create=REQUIRED)
-    _attributes: Any = mutable_field(wire="attributes", typed=True, create=REQUIRED)
-    _metadata: Optional[dict[str, Any]] = mutable_field(
+    name: Optional[str] = _field(check=check_name, create=REQUIRED)
+    _attributes: Any = _mutable_field(wire="attributes", typed=True, create=REQUIRED)
+    _metadata: Optional[dict[str, Any]] = _mutable_field(
         wire="metadata", check=check_json_object, create=None
     )
-    priority: Optional[float] = field(check=check_priority, create=0)
-    readme: Optional[str] = field(check=optional(check_text), create="")
+    priority: Optional[float] = _field(check=check_priority, create=0)
+    readme: Optional[str] = _field(check=optional(check_text), create="")
     # An explicit None unassigns (sent as null, WIRE.md 3.5).
-    assigned_labeler: Optional[str] = field(check=check_optional_name, create=None)
-    assigned_reviewer: Optional[str] = field(check=check_optional_name, create=None)
-    created_at: Optional[dt.datetime] = field(read_only=True)
-    created_by: Optional[str] = field(read_only=True)
-    dataset_full_name: Optional[str] = field(read_only=True)
+    assigned_labeler: Optional[str] = _field(check=check_optional_name, create=None)
+    assigned_reviewer: Optional[str] = _field(check=check_optional_name, create=None)
+    created_at: Optional[dt.datetime] = _field(read_only=True)
+    created_by: Optional[str] = _field(read_only=True)
+    dataset_full_name: Optional[str] = _field(read_only=True)
     # The raw label of a query's include_label; the ``label`` property structures it.
-    _label: Any = field(wire="label", read_only=True)
+    _label: Any = _field(wire="label", read_only=True)
     # (``label`` is a property below; shown in the repr via _repr_label when present.)
     # The wire's "issues" list; ``issues`` is the manager.
-    embedded_issues: Optional[list[Any]] = field(wire="issues", read_only=True)
+    embedded_issues: Optional[list[Any]] = _field(wire="issues", read_only=True)
 
     _path: ClassVar[str] = "samples/{uuid}/"
     _patch_gzip: ClassVar[bool] = True  # as the platform does for update_sample (WIRE 1.3)
@@ -135,7 +135,7 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
         row = super()._html_row()
         included = self.label  # a query's include_label: show its status as a column
         if included is not None:
-            row["label_status"] = html_text(included.label_status)
+            row["label_status"] = _html_text(included.label_status)
         return row
 
     def _url_params(self) -> dict[str, str]:
@@ -194,7 +194,7 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
         from segments_orm._html import image_url
 
         included = self.label
-        status = html_text(included.label_status) if included is not None else ""
+        status = _html_text(included.label_status) if included is not None else ""
         name = str(self.name if self.name is not None else self.uuid)
         return image_url(self._json_field("attributes", "_attributes")), name, status
 
@@ -282,14 +282,14 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
     @relation
     def labels(self) -> LabelManager:
         """The labels of this sample, one per labelset: get, create."""
-        return lookup("LabelManager")(  # type: ignore[no-any-return]
+        return _lookup("LabelManager")(  # type: ignore[no-any-return]
             self.client, {"sample_uuid": self._url_params()["uuid"]}, {"sample": self}
         )
 
     @relation
     def issues(self) -> SampleIssueManager:
         """The issues of this sample: create, and list (from the dataset's issues)."""
-        return lookup("SampleIssueManager")(  # type: ignore[no-any-return]
+        return _lookup("SampleIssueManager")(  # type: ignore[no-any-return]
             self.client, {"uuid": self._url_params()["uuid"]}, {"sample": self}
         )
 
@@ -297,13 +297,13 @@ class Sample(Updatable, Deletable, Refreshable, Resource):
     def label(self) -> Union[Label, LabelSummary, None]:
         """The label a query included (``include_label``): full, or a summary."""
         raw = self._label
-        if raw is None or isinstance(raw, (LabelSummary, lookup("Label"))):
+        if raw is None or isinstance(raw, (LabelSummary, _lookup("Label"))):
             return raw
         if not isinstance(raw, Mapping):
             return None
         built: Union[Label, LabelSummary]
         if "sample_uuid" in raw or "attributes" in raw:
-            built = lookup("Label")._from_wire(self._client, raw, {"sample": self})
+            built = _lookup("Label")._from_wire(self._client, raw, {"sample": self})
         else:
             built = structure(raw, LabelSummary)
         # Built once and kept: an edit made through sample.label must be the one saved.

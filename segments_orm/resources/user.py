@@ -6,31 +6,31 @@ import datetime as dt
 from typing import Any, Optional, Union
 
 from segments_orm._capabilities import Refreshable
-from segments_orm.base import Manager, Resource, field, lookup, resource
+from segments_orm.base import Manager, Resource, _field, _lookup, _resource
 from segments_orm.enums import Role, Subscription
 from segments_orm.resources._checks import check_name
 
 __all__ = ["User", "UserManager"]
 
 
-@resource
+@_resource
 class User(Refreshable, Resource):
     """A user or an organization. Read-only through the API."""
 
-    username: Optional[str] = field(read_only=True)
-    email: Optional[str] = field(read_only=True)
-    created_at: Optional[dt.datetime] = field(read_only=True)
-    is_organization: Optional[bool] = field(read_only=True)
-    webhooks_enabled: Optional[bool] = field(read_only=True)
-    private_upload_count: Optional[int] = field(read_only=True)
-    public_upload_count: Optional[int] = field(read_only=True)
-    subscription: Union[Subscription, str, None] = field(read_only=True)
-    is_trial_expired: Optional[bool] = field(read_only=True)
-    organizations: Optional[list[Any]] = field(read_only=True)
-    organization_created_by: Optional[str] = field(read_only=True)
-    organization_role: Union[Role, str, None] = field(read_only=True)
-    members: Optional[list[Any]] = field(read_only=True)
-    insights_urls: Optional[dict[str, str]] = field(read_only=True)
+    username: Optional[str] = _field(read_only=True)
+    email: Optional[str] = _field(read_only=True)
+    created_at: Optional[dt.datetime] = _field(read_only=True)
+    is_organization: Optional[bool] = _field(read_only=True)
+    webhooks_enabled: Optional[bool] = _field(read_only=True)
+    private_upload_count: Optional[int] = _field(read_only=True)
+    public_upload_count: Optional[int] = _field(read_only=True)
+    subscription: Union[Subscription, str, None] = _field(read_only=True)
+    is_trial_expired: Optional[bool] = _field(read_only=True)
+    organizations: Optional[list[Any]] = _field(read_only=True)
+    organization_created_by: Optional[str] = _field(read_only=True)
+    organization_role: Union[Role, str, None] = _field(read_only=True)
+    members: Optional[list[Any]] = _field(read_only=True)
+    insights_urls: Optional[dict[str, str]] = _field(read_only=True)
 
     def _identity(self) -> tuple[Any, ...]:
         return (self.username,)
@@ -38,7 +38,7 @@ class User(Refreshable, Resource):
     @property
     def datasets(self) -> Any:
         """The datasets of this user or organization (a lazy queryset)."""
-        return lookup("DatasetManager")(self.client).filter(owner=self.username)
+        return _lookup("DatasetManager")(self.client).filter(owner=self.username)
 
     def refresh(self) -> User:
         """Fetch this user again. Network: one request."""

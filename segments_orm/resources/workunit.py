@@ -7,31 +7,31 @@ from typing import Any, Optional
 
 from segments_orm._capabilities import Listable
 from segments_orm._converter import parse_datetime
-from segments_orm.base import Manager, Resource, field, resource
+from segments_orm.base import Manager, Resource, _field, _resource
 from segments_orm.exceptions import ValidationError
 from segments_orm.query import FilterSchema, Lookup
 
 __all__ = ["Workunit", "WorkunitManager"]
 
 
-@resource
+@_resource
 class Workunit(Resource):
     """One recorded piece of work on a sample. Read-only: no ``save``, ``delete``, ``refresh``.
 
     The API has no request for one work unit; query them again to see new ones.
     """
 
-    uuid: Optional[str] = field(read_only=True)
-    created_at: Optional[dt.datetime] = field(read_only=True, show=True)
-    created_by: Optional[str] = field(read_only=True)
-    work_type: Optional[str] = field(read_only=True, show=True)
-    time: Optional[float] = field(read_only=True)
-    inactive_time: Optional[float] = field(read_only=True)
-    sample_uuid: Optional[str] = field(read_only=True)
-    sample_name: Optional[str] = field(read_only=True)
-    next_label_status: Optional[str] = field(read_only=True)
-    label_rating: Optional[float] = field(read_only=True)
-    session_time_metrics: Optional[dict[str, Any]] = field(read_only=True)
+    uuid: Optional[str] = _field(read_only=True)
+    created_at: Optional[dt.datetime] = _field(read_only=True, show=True)
+    created_by: Optional[str] = _field(read_only=True)
+    work_type: Optional[str] = _field(read_only=True, show=True)
+    time: Optional[float] = _field(read_only=True)
+    inactive_time: Optional[float] = _field(read_only=True)
+    sample_uuid: Optional[str] = _field(read_only=True)
+    sample_name: Optional[str] = _field(read_only=True)
+    next_label_status: Optional[str] = _field(read_only=True)
+    label_rating: Optional[float] = _field(read_only=True)
+    session_time_metrics: Optional[dict[str, Any]] = _field(read_only=True)
 
     def _identity(self) -> tuple[Any, ...]:
         return (self.uuid,)

@@ -1,6 +1,6 @@
 """The field tables agree with every signature that spells the same fields out.
 
-A resource declares each field once (`segments_orm.base.field`): its check, and with
+A resource declares each field once (`segments_orm.base._field`): its check, and with
 ``create=`` its default as a create argument. The create methods and the facade's
 methods (whose signatures must stay exactly the platform client's, which its
 ``test_same_arguments`` compares) list those arguments again, because a signature is what
