@@ -7,6 +7,8 @@ repository root must work as well as ``pytest tests/reliability --soak-full``.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -24,3 +26,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="cassette tests: 'none' replays (default), 'rewrite' records them again",
     )
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Give ``-n auto`` (the README's command) one worker more than the machine has cores.
+
+    A good part of the suite waits rather than computes (emulated latency, Retry-After
+    pauses, subprocesses, pip): a spare worker runs while another one waits, so the cores
+    stay busy. More would only add collections (each worker collects the whole suite).
+    """
+    return (os.cpu_count() or 1) + 1
