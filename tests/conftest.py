@@ -36,3 +36,17 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     stay busy. More would only add collections (each worker collects the whole suite).
     """
     return (os.cpu_count() or 1) + 1
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Rewrite the asserts of test files only, not of every module of the installed plugins.
+
+    pytest marks every module of a distribution that registers a plugin (hypothesis, and
+    segments-orm itself through `segments_orm.testing`) for assertion rewriting; each
+    worker would parse and rewrite all of them on import, a few seconds per process, for
+    asserts whose messages no test reads. Test files and conftests are rewritten as ever.
+    """
+    hook = config.pluginmanager.rewrite_hook
+    marked = getattr(hook, "_must_rewrite", None)  # pytest's own set; absent, nothing to do
+    if isinstance(marked, set):
+        marked.difference_update({"hypothesis", "segments_orm", "xdist"})
