@@ -44,6 +44,20 @@ SOCKET_ONLY = [
     "--deselect=tests/emulator/test_emu_resources.py::test_asset_upload_flow",
     "--deselect=tests/emulator/test_emu_resources.py::"
     "test_release_is_pending_then_succeeds_and_serves_the_release_file",
+    # The sandbox tests that never ask for the plugin's emulator: they start
+    # `segments-orm emulator` processes or open their own Emulator, the same either way.
+    *(
+        f"--deselect=tests/emulator/test_emu_sandbox.py::{name}"
+        for name in (
+            "test_the_same_seed_applies_once_and_then_changes_nothing",
+            "test_the_sandbox_restarts_with_the_same_flags",
+            "test_a_conflicting_seed_at_start_is_one_line_and_exit_2",
+            "test_a_database_that_cannot_be_opened_is_one_line_and_exit_2",
+            "test_add_user_and_add_key_reach_a_running_sandbox",
+            "test_add_user_needs_an_existing_emulator_database",
+            "test_the_command_sets_the_lifetime_of_signed_urls",
+        )
+    ),
 ]
 
 
