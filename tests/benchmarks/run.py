@@ -50,17 +50,22 @@ BBOX_LABEL = {
 
 
 class Sizes:
-    """How big each benchmark is, in full and in quick mode."""
+    """How big each benchmark is, in full and in quick mode.
+
+    Quick mode runs in every test run (tests/benchmarks/test_quick.py) only to show that
+    each benchmark works and prints its ratios, so its sizes are the smallest that still
+    page, repeat and alternate contenders.
+    """
 
     def __init__(self, quick: bool) -> None:
         self.quick = quick
-        self.b1_reps = 5 if quick else 15
+        self.b1_reps = 2 if quick else 15
         self.b2_page = 1000
-        self.b2_reps = 5 if quick else 25
-        self.b3_samples = 2_000 if quick else 20_000
+        self.b2_reps = 3 if quick else 25
+        self.b3_samples = 1_000 if quick else 20_000
         self.b3_reps = 2 if quick else 7
-        self.b4_samples = 1_000 if quick else 10_000
-        self.b4_loop = 50 if quick else 300
+        self.b4_samples = 300 if quick else 10_000
+        self.b4_loop = 20 if quick else 300
         self.b4_reps = 2 if quick else 3
         self.b5_samples = 160 if quick else 2_000
         self.b5_loop = 40 if quick else 100

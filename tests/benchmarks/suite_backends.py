@@ -4,7 +4,13 @@ README's test command in another checkout (before) vs this one (after).
 Run from the repository root::
 
     python tests/benchmarks/suite_backends.py                  # emulator suite, 2 rounds
-    python tests/benchmarks/suite_backends.py --before /path/to/old/checkout
+    python tests/benchmarks/suite_backends.py --before /path/to/old/checkout \
+        --before-venv /path/to/old/venv --skip-emulator        # + the README's command
+
+The README's command is read out of each checkout's README.rst (the line ``pip install -e
+'.[test]' && <command>``, as .ci/run reads it) and run as CI runs it (``CI=true``), with
+``python`` the one of that side's virtualenv (``--before-venv``, ``--after-venv``; by
+default the one running this script), which must have that checkout installed ``[test]``.
 
 Runs alternate (in-process, sockets, in-process, ...) so that a machine busy with other
 work slows both sides alike; each figure is the median of its rounds, for the whole pytest
@@ -27,6 +33,7 @@ from pathlib import Path
 from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[2]
+README_LINE = "pip install -e '.[test]' && "
 # Tests that stay on sockets whichever backend is chosen (HTTP serving itself, and bare
 # requests to issued URLs): left out, so both sides run exactly the same tests.
 SOCKET_ONLY = [
@@ -37,6 +44,20 @@ SOCKET_ONLY = [
     "--deselect=tests/emulator/test_emu_resources.py::test_asset_upload_flow",
     "--deselect=tests/emulator/test_emu_resources.py::"
     "test_release_is_pending_then_succeeds_and_serves_the_release_file",
+    # The sandbox tests that never ask for the plugin's emulator: they start
+    # `segments-orm emulator` processes or open their own Emulator, the same either way.
+    *(
+        f"--deselect=tests/emulator/test_emu_sandbox.py::{name}"
+        for name in (
+            "test_the_same_seed_applies_once_and_then_changes_nothing",
+            "test_the_sandbox_restarts_with_the_same_flags",
+            "test_a_conflicting_seed_at_start_is_one_line_and_exit_2",
+            "test_a_database_that_cannot_be_opened_is_one_line_and_exit_2",
+            "test_add_user_and_add_key_reach_a_running_sandbox",
+            "test_add_user_needs_an_existing_emulator_database",
+            "test_the_command_sets_the_lifetime_of_signed_urls",
+        )
+    ),
 ]
 
 
@@ -45,17 +66,36 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(arguments: Sequence[str], cwd: Path) -> tuple[float, float, str]:
-    """Run pytest with ``arguments`` in ``cwd``; return wall and CPU seconds, its last line."""
+def readme_command(checkout: Path) -> str:
+    """Return the test command of ``checkout``'s README (what follows ``&&`` on its line)."""
+    for line in (checkout / "README.rst").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith(README_LINE):
+            return line[len(README_LINE) :]
+    raise SystemExit(f"{checkout}/README.rst has no line starting {README_LINE!r}")
+
+
+def shell_command(command: str, venv: Optional[Path]) -> list[str]:
+    """Return argv running ``command`` with ``python`` the one of ``venv`` (or this one)."""
+    bin_dir = (venv / "bin") if venv is not None else Path(sys.executable).parent
+    return ["bash", "-c", f'PATH="{bin_dir}:$PATH" CI=true {command}']
+
+
+def run(
+    arguments: Sequence[str], cwd: Path, argv: Optional[list[str]] = None
+) -> tuple[float, float, str]:
+    """Run pytest with ``arguments`` (or ``argv``) in ``cwd``; return wall and CPU seconds,
+    and its last line."""
     cpu = children_cpu()
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", *arguments],
+        argv or [sys.executable, "-m", "pytest", "-q", *arguments],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=1800,
         check=False,
+        stdin=subprocess.DEVNULL,
     )
     seconds = time.perf_counter() - started
     cpu = children_cpu() - cpu
@@ -66,12 +106,15 @@ def run(arguments: Sequence[str], cwd: Path) -> tuple[float, float, str]:
     return seconds, cpu, last
 
 
-def side_by_side(name: str, sides: dict[str, tuple[list[str], Path]], rounds: int) -> None:
+Side = tuple[list[str], Path, Optional[list[str]]]
+
+
+def side_by_side(name: str, sides: dict[str, Side], rounds: int) -> None:
     walls: dict[str, list[float]] = {label: [] for label in sides}
     cpus: dict[str, list[float]] = {label: [] for label in sides}
     for round_number in range(rounds):
-        for label, (arguments, cwd) in sides.items():
-            seconds, cpu, last = run(arguments, cwd)
+        for label, (arguments, cwd, argv) in sides.items():
+            seconds, cpu, last = run(arguments, cwd, argv)
             walls[label].append(seconds)
             cpus[label].append(cpu)
             print(
@@ -93,6 +136,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "--before", type=Path, help="a checkout to time the README's command in, against this one"
     )
     parser.add_argument(
+        "--before-venv", type=Path, help="the virtualenv the --before checkout is installed in"
+    )
+    parser.add_argument(
+        "--after-venv", type=Path, help="the virtualenv this checkout is installed in"
+    )
+    parser.add_argument(
         "--skip-emulator", action="store_true", help="time only the README's command"
     )
     args = parser.parse_args(argv)
@@ -101,16 +150,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         side_by_side(
             "emulator-suite",
             {
-                "inprocess": ([*emulator, "--segments-backend=inprocess"], ROOT),
-                "sockets": ([*emulator, "--segments-backend=http"], ROOT),
+                "inprocess": ([*emulator, "--segments-backend=inprocess"], ROOT, None),
+                "sockets": ([*emulator, "--segments-backend=http"], ROOT, None),
             },
             args.rounds,
         )
     if args.before is not None:
-        # The README's command: "python -m pytest -q" from the checkout's root.
+        before = args.before.resolve()
+        commands = {"after": readme_command(ROOT), "before": readme_command(before)}
+        for label, command in commands.items():
+            print(f"readme-command {label}: {command}")
         side_by_side(
             "readme-command",
-            {"after": ([], ROOT), "before": ([], args.before.resolve())},
+            {
+                "after": ([], ROOT, shell_command(commands["after"], args.after_venv)),
+                "before": ([], before, shell_command(commands["before"], args.before_venv)),
+            },
             args.rounds,
         )
     return 0

@@ -11,6 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.rst"
+# The test line: installs the test extra, then runs the suite on every core (pytest-xdist),
+# a file per worker at a time, so module fixtures are made once.
+TEST_LINE = "pip install -e '.[test]' && python -m pytest -q -n auto --dist loadfile"
 
 pytestmark = pytest.mark.skipif(not README.is_file(), reason="run from a source checkout")
 
@@ -23,7 +26,7 @@ def test_readme_opens_with_the_two_commands() -> None:
     lines = [line for line in literal_lines() if line.startswith("pip install")]
     assert lines[:2] == [
         "pip install -e '.[emulator]' && segments-orm tour",
-        "pip install -e '.[test]' && python -m pytest -q",
+        TEST_LINE,
     ]
 
 
@@ -40,7 +43,7 @@ def test_ci_reads_the_test_command_from_the_readme() -> None:
         text=True,
         check=False,
     )
-    assert found.stdout.strip() == "pip install -e '.[test]' && python -m pytest -q"
+    assert found.stdout.strip() == TEST_LINE
 
 
 def test_readme_is_valid_restructuredtext() -> None:
