@@ -36,8 +36,8 @@ once per object (``ds.samples is ds.samples``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from typing import Any, Callable, Generic, Optional, TypeVar, overload
+from collections.abc import Iterator, Sequence
+from typing import Any, Callable, Generic, Optional, TypeVar, Union, overload
 
 from segments_orm._fields import fields_of
 from segments_orm._state import State, write_clean
@@ -225,6 +225,32 @@ class Listable(Manager[R]):
     def list(self) -> list[R]:
         """Fetch every object into a list. Network: one request per page."""
         return list(self.all().iterator())
+
+    def values(self, *fields: str) -> Iterator[dict[str, Any]]:
+        """Yield each object as a dict of ``fields``: ``all().values(...)``.
+
+        Network: one request per page.
+        """
+        return self.all().values(*fields)
+
+    def values_list(self, *fields: str, flat: bool = False) -> Iterator[Any]:
+        """Yield each object as a tuple of ``fields``: ``all().values_list(...)``.
+
+        Network: one request per page.
+        """
+        return self.all().values_list(*fields, flat=flat)
+
+    def to_pandas(
+        self,
+        fields: Optional[Sequence[str]] = None,
+        *,
+        metadata_columns: Union[bool, Sequence[str]] = False,
+    ) -> Any:
+        """Return every object as a pandas DataFrame: ``all().to_pandas(...)``.
+
+        Network: one request per page.
+        """
+        return self.all().to_pandas(fields, metadata_columns=metadata_columns)
 
     def _repr_html_(self) -> Optional[str]:
         """Render the first objects as a table (for notebooks), as ``all()`` does.

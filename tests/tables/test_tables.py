@@ -91,6 +91,16 @@ def test_values_and_values_list_stream_every_page(dataset: Any) -> None:
     assert full == {k: v for k, v in one.items() if k != "extra"}
 
 
+def test_a_listable_manager_gives_tables_as_its_queryset_does(dataset: Any) -> None:
+    # Django habit: dataset.samples.values(...) without .all(); same rows as the queryset.
+    assert list(dataset.samples.values("name")) == list(dataset.samples.all().values("name"))
+    names = list(dataset.samples.values_list("name", flat=True))
+    assert names == [f"s{i}.png" for i in range(5)]
+    pytest.importorskip("pandas")
+    frame = dataset.samples.to_pandas(["name", "priority"])
+    assert list(frame.columns) == ["name", "priority"] and list(frame["name"]) == names
+
+
 def test_bad_fields_are_refused_before_any_request(dataset: Any, segments_emulator: Any) -> None:
     before = segments_emulator.emulator.stats.requests
     with pytest.raises(so.ValidationError, match="'nme' is not a field.*name"):
