@@ -332,12 +332,18 @@ class Resource:
         Reading any other field raises `NotLoadedError` until ``refresh()`` (see `State`).
         """
         shell = cls._from_wire(client, known, context)
-        for spec in fields_of(cls).fields:
-            # An eagerly built object has every field set: empty those it was not told,
-            # so that reading them reaches __getattr__, which refuses.
-            if spec.wire not in known:
-                with contextlib.suppress(AttributeError):  # decoded lazily: already empty
-                    object.__delattr__(shell, spec.name)
+        try:
+            eager = object.__getattribute__(shell, "_raw") is None
+        except AttributeError:  # built field by field, without __init__
+            eager = True
+        if eager:
+            # Built eagerly, every field is set: empty those it was not told, so that
+            # reading them reaches __getattr__, which refuses. (Built lazily, they are
+            # empty already, and a label write's sample shell costs no loop.)
+            for spec in fields_of(cls).fields:
+                if spec.wire not in known:
+                    with contextlib.suppress(AttributeError):
+                        object.__delattr__(shell, spec.name)
         write_clean(shell, "_state", State.SHELL)
         return shell
 
