@@ -7,7 +7,8 @@ transport, error mapping) runs for real while no connection is ever opened.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+import threading
+from typing import Any, Callable, Optional, Union
 
 from http_fakes import Call, FakeBackend
 
@@ -117,3 +118,21 @@ def samples(count: int, prefix: str = "s") -> list[dict[str, Any]]:
 
 
 Json = Union[dict[str, Any], list[Any]]
+
+
+def read_at_once(read: Callable[[], Any], threads: int = 8) -> list[Any]:
+    """Call ``read`` from ``threads`` threads released together; return what each got."""
+    seen: list[Any] = []
+    barrier = threading.Barrier(threads)
+
+    def run() -> None:
+        barrier.wait()
+        seen.append(read())
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=10)
+    assert len(seen) == threads
+    return seen

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import copy
 import pickle
-import threading
 
 import pytest
 from http_fakes import API_ROOT
-from orm_fakes import FakeApi, dataset_json, label_json, sample_json
+from orm_fakes import FakeApi, dataset_json, label_json, read_at_once, sample_json
 
 import segments_orm as so
 from segments_orm import Client
@@ -153,19 +152,7 @@ def test_a_copy_builds_its_own_relations_and_bind_drops_them(api: FakeApi, clien
 def test_threads_reading_a_relation_first_get_one_manager(api: FakeApi, client: Client) -> None:
     api.on("GET", "datasets/jane/flowers/", dataset_json())
     dataset = client.datasets.get("jane/flowers")
-    seen = []
-    barrier = threading.Barrier(8)
-
-    def read() -> None:
-        barrier.wait()
-        seen.append(dataset.samples)
-
-    threads = [threading.Thread(target=read) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
-    assert len(seen) == 8
+    seen = read_at_once(lambda: dataset.samples)
     assert all(manager is seen[0] for manager in seen)
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import copy
 import pickle
-import threading
 
 import pytest
 from http_fakes import SECRET_KEY
-from orm_fakes import FakeApi, dataset_json, label_json, sample_json
+from orm_fakes import FakeApi, dataset_json, label_json, read_at_once, sample_json
 from test_orm_resources import echo_patch
 
 import segments_orm as so
@@ -130,19 +129,7 @@ def test_labelsets_and_releases_cannot_be_changed_only_deleted(api: FakeApi, cli
 
 
 def test_two_threads_reading_a_typed_field_first_get_one_object(sample) -> None:
-    seen = []
-    barrier = threading.Barrier(8)
-
-    def read() -> None:
-        barrier.wait()
-        seen.append(sample.attributes)
-
-    threads = [threading.Thread(target=read) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
-    assert len(seen) == 8
+    seen = read_at_once(lambda: sample.attributes)
     assert all(value is seen[0] for value in seen)
 
 
