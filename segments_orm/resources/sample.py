@@ -594,15 +594,15 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
                 f"samples: expected a list of samples, got {type(samples).__name__}"
             )
         task_type = self._task_type()
-        prepared: list[tuple[dict[str, Any], frozenset[str]]] = []
+        prepared: list[tuple[dict[str, Any], Mapping[str, Any]]] = []
         problems: list[str] = []
         seen: dict[str, int] = {}
         for index, item in enumerate(samples):
             try:
-                body, given = self._bulk_body(task_type, item)
+                body, as_mapping = self._bulk_body(task_type, item)
             except ValidationError as error:
                 problems.extend(prefixed(error, f"[{index}]."))
-                prepared.append(({}, frozenset()))
+                prepared.append(({}, {}))
                 continue
             if body["name"] in seen:
                 problems.append(
@@ -610,7 +610,7 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
                     f"[{seen[body['name']]}]; names are unique in a dataset"
                 )
             seen[body["name"]] = index
-            prepared.append((body, given))
+            prepared.append((body, as_mapping))
         if problems:
             raise ValidationError.from_errors(problems, "Invalid samples, nothing was sent")
         existing: dict[str, Sample] = {}
@@ -626,7 +626,7 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
 
     def _bulk_send(
         self,
-        prepared: list[tuple[dict[str, Any], frozenset[str]]],
+        prepared: list[tuple[dict[str, Any], Mapping[str, Any]]],
         existing: dict[str, Sample],
         mode: Optional[str],
         batch: int,
@@ -638,12 +638,12 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
         errors: dict[int, SegmentsError] = {}
         new = [i for i, (body, _) in enumerate(prepared) if body["name"] not in existing]
         patches: list[tuple[int, dict[str, Any]]] = []
-        for index, (body, given) in enumerate(prepared):
+        for index, (body, item) in enumerate(prepared):
             found = existing.get(body["name"])
             if found is None:
                 continue
             results[index], outcomes[index] = found, Outcome.EXISTING
-            changes = _changes(found, body, given) if mode == "update" else {}
+            changes = _changes(found, body, _given(item, body)) if mode == "update" else {}
             if changes:
                 patches.append((index, changes))
         jobs: list[tuple[str, Any]] = [
@@ -710,7 +710,8 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
                 # Names that appeared between the listing and the batch: update them too.
                 more = []
                 for index, sample in late:
-                    changes = _changes(sample, *prepared[index])
+                    body, item = prepared[index]
+                    changes = _changes(sample, body, _given(item, body))
                     if changes:
                         more.append(("patch", (index, changes)))
                 if more:
@@ -744,8 +745,8 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
 
     def _bulk_body(
         self, task_type: Optional[str], item: Union[Mapping[str, Any], Sample]
-    ) -> tuple[dict[str, Any], frozenset[str]]:
-        """Return an item's request body and the keys the item itself gave."""
+    ) -> tuple[dict[str, Any], Mapping[str, Any]]:
+        """Return an item's request body and the item as a mapping (see `_given`)."""
         table = fields_of(Sample)
         if isinstance(item, Sample):
             item = table.create_values(item)
@@ -756,9 +757,7 @@ class SampleManager(Listable[Sample], Buildable[Sample], Manager[Sample]):
             raise ValidationError(
                 f"{missing[0]}: required", errors=[f"{m}: required" for m in missing]
             )
-        body = self._body(task_type, item)
-        given = frozenset(k for k, v in item.items() if v is not None and k in body)
-        return body, given
+        return self._body(task_type, item), item
 
     def delete_many(self, uuids: Sequence[str]) -> int:
         """Delete samples of this dataset by uuid, 1000 per request.
@@ -834,9 +833,18 @@ def _arguments(arguments: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in arguments.items() if name != "self"}
 
 
-def _same(sample: Sample, body: Mapping[str, Any], given: frozenset[str]) -> bool:
+def _given(item: Mapping[str, Any], body: Mapping[str, Any]) -> frozenset[str]:
+    """Return the keys of ``body`` the item itself gave (not a create default).
+
+    Computed when an answer is sorted (created, existing, updated), not while the items
+    are checked: checking every item comes before the first request (P2).
+    """
+    return frozenset(k for k, v in item.items() if v is not None and k in body)
+
+
+def _same(sample: Sample, body: Mapping[str, Any], item: Mapping[str, Any]) -> bool:
     """Tell whether the server's sample holds what ``body`` sent (for created vs existing)."""
-    return not _changes(sample, body, given | {"attributes"})
+    return not _changes(sample, body, _given(item, body) | {"attributes"})
 
 
 def _changes(sample: Sample, body: Mapping[str, Any], given: frozenset[str]) -> dict[str, Any]:

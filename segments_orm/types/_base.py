@@ -418,7 +418,10 @@ class _ModelKind(Kind):
         return value
 
     def check(self, value: Any, path: str, problems: Problems, ctx: Context) -> None:
-        plan_for(self.cls).check(value, path, problems, ctx)
+        plan = self._plan
+        if plan is None:
+            plan = self._plan = plan_for(self.cls)
+        plan.check(value, path, problems, ctx)
 
 
 class _UnionKind(Kind):
@@ -748,6 +751,8 @@ class Plan:
         self.fields = fields
         self.by_wire = {f.wire: f for f in fields}
         self.required = frozenset(f.wire for f in fields if f.required)
+        # Checked only where the class has rules of its own (most models have none).
+        self.has_rules = cls._check_rules.__func__ is not Model._check_rules.__func__  # type: ignore[attr-defined]
         # The hot path of a page decode: key -> (attribute name, loader or None).
         self.loaders: dict[str, tuple[str, Optional[Callable[[Any], Any]]]] = {
             f.wire: (f.name, None if f.loads_as_is else f.kind.load) for f in fields
@@ -837,13 +842,16 @@ class Plan:
                 problems.add(_key_path(path, wire), f"{value} is not a category of this dataset")
             if spec.unique is not None and isinstance(value, list):
                 _check_unique(value, spec.unique, _key_path(path, wire), problems)
-        for key, value in data.items():
-            if key not in self.by_wire:
-                if not isinstance(key, str):
-                    problems.add(path, f"object keys must be strings, got {show(key)}")
-                else:
-                    ANY.check(value, _key_path(path, key), problems, ctx)
-        self.cls._check_rules(data, path, problems, ctx)
+        by_wire = self.by_wire
+        if len(data) > len(by_wire) or not by_wire.keys() >= data.keys():
+            for key, value in data.items():
+                if key not in by_wire:
+                    if not isinstance(key, str):
+                        problems.add(path, f"object keys must be strings, got {show(key)}")
+                    else:
+                        ANY.check(value, _key_path(path, key), problems, ctx)
+        if self.has_rules:
+            self.cls._check_rules(data, path, problems, ctx)
 
 
 def _check_unique(items: list[Any], unique: tuple[str, str], path: str, problems: Problems) -> None:
