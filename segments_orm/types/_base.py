@@ -751,6 +751,10 @@ class Plan:
         self.fields = fields
         self.by_wire = {f.wire: f for f in fields}
         self.required = frozenset(f.wire for f in fields if f.required)
+        self.steps = tuple(
+            (f.wire, f.required, f.required_message, f.nullable, f.inner, f.category, f.unique)
+            for f in fields
+        )
         # Checked only where the class has rules of its own (most models have none).
         self.has_rules = cls._check_rules.__func__ is not Model._check_rules.__func__  # type: ignore[attr-defined]
         # The hot path of a page decode: key -> (attribute name, loader or None).
@@ -815,33 +819,28 @@ class Plan:
 
     def check(self, data: Any, path: str, problems: Problems, ctx: Context) -> None:
         """Record every problem of JSON ``data`` as this model (strict, for writes)."""
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             problems.add(path, f"expected an object, got {show(data)}")
             return
-        for spec in self.fields:
-            wire = spec.wire
+        # Bulk writes check every item before sending: one flat tuple per field (P2).
+        for wire, required, required_message, nullable, inner, category, unique in self.steps:
             if wire not in data:
-                if spec.required:
-                    problems.add(_key_path(path, wire), spec.required_message)
+                if required:
+                    problems.add(_key_path(path, wire), required_message)
                 continue
             value = data[wire]
             if value is None:
-                if not spec.nullable:
+                if not nullable:
                     problems.add(_key_path(path, wire), "must not be null")
                 continue
-            inner = spec.inner
             # A valid scalar needs neither a path nor a call into the check.
             if not inner.ok(value):
                 inner.check(value, _key_path(path, wire), problems, ctx)
-            if (
-                spec.category
-                and ctx.categories is not None
-                and _is_int(value)
-                and value not in ctx.categories
-            ):
+            categories = ctx.categories
+            if category and categories is not None and _is_int(value) and value not in categories:
                 problems.add(_key_path(path, wire), f"{value} is not a category of this dataset")
-            if spec.unique is not None and isinstance(value, list):
-                _check_unique(value, spec.unique, _key_path(path, wire), problems)
+            if unique is not None and isinstance(value, list):
+                _check_unique(value, unique, _key_path(path, wire), problems)
         by_wire = self.by_wire
         if len(data) > len(by_wire) or not by_wire.keys() >= data.keys():
             for key, value in data.items():
