@@ -24,8 +24,9 @@ import attrs
 
 from segments_orm._concurrency import run_bulk
 from segments_orm.enums import LabelStatus, TaskType
-from segments_orm.exceptions import MissingDependencyError, NetworkError, ValidationError
+from segments_orm.exceptions import NetworkError, ValidationError
 from segments_orm.types import load_label_attributes, load_sample_attributes
+from segments_orm.types.bitmap import _require
 
 if TYPE_CHECKING:
     import numpy
@@ -86,15 +87,7 @@ def default_cache_dir() -> Path:
 
 
 def _require_images() -> tuple[Any, Any]:
-    try:
-        import numpy
-        from PIL import Image
-    except ImportError as error:
-        raise MissingDependencyError(
-            "Images and bitmaps need numpy and Pillow: pip install 'segments-orm[bitmaps]'",
-            error,
-        ) from error
-    return numpy, Image
+    return _require("Images and bitmaps")
 
 
 @attrs.frozen(slots=False)

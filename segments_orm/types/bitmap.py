@@ -22,14 +22,14 @@ __all__ = ["read_bitmap", "write_bitmap"]
 _MAX_ID = 0xFFFFFF  # 24 bits: three 8-bit channels
 
 
-def _require() -> tuple[Any, Any]:
-    """Import numpy and Pillow, or say how to install them."""
+def _require(needs: str = "Segmentation bitmaps") -> tuple[Any, Any]:
+    """Import numpy and Pillow, or say that ``needs`` them and how to install them."""
     try:
         import numpy
         from PIL import Image
     except ImportError as error:
         raise MissingDependencyError(
-            "Segmentation bitmaps need numpy and Pillow: pip install 'segments-orm[bitmaps]'",
+            f"{needs} need numpy and Pillow: pip install 'segments-orm[bitmaps]'",
             error,
         ) from error
     return numpy, Image
