@@ -440,7 +440,10 @@ class _UnionKind(Kind):
         self.loads_as_is = not (self.lists or self.models or self.objects)
         self.leaf = all(m.leaf for m in members)
         self.dumps_as_is = all(m.dumps_as_is for m in members)
-        self.description = _join_or([m.description for m in members])
+        # Named in one fixed order, not the annotation's: typing caches unions as equal in
+        # any order, so Union[str, float] may come back as Union[float, str] once any
+        # module has written it so, and messages would change with import order.
+        self.description = _join_or([m.description for m in sorted(members, key=_named_order)])
         self._tags: Optional[tuple[str, dict[str, type[Model]]]] = None
         # One model among other JSON types (a label or ``[]``) needs no discriminator.
         self.single = self.models[0] if len(self.models) == 1 else None
@@ -531,6 +534,11 @@ class _UnionKind(Kind):
             problems.add(path, _NOT_FINITE)
         else:
             problems.add(path, f"expected {self.description}, got {show(value)}")
+
+
+def _named_order(kind: Kind) -> int:
+    """Rank a union member for its description: strings, integers, numbers, booleans, rest."""
+    return next((i for i, first in enumerate((STR, INT, NUMBER, BOOL)) if kind is first), 4)
 
 
 def _join_or(words: list[str]) -> str:

@@ -528,3 +528,19 @@ def test_an_extra_key_shadowed_by_a_field_is_reported_not_dropped() -> None:
         "annotations[0].id: given both as a field and in extra; "
         "remove it from ImageVectorAnnotation.extra"
     ]
+
+
+def test_a_union_is_described_the_same_whatever_order_typing_hands_back() -> None:
+    # typing treats Union[str, float] and Union[float, str] as equal and caches them as
+    # one, so the order a message names its kinds in must not come from the annotation:
+    # it would depend on which module wrote the union first (the platform's client does).
+    from typing import Optional, Union
+
+    from segments_orm.types._base import kind_of
+
+    assert kind_of(Union[float, str]).description == "a string or a number"
+    assert kind_of(Union[str, float]).description == "a string or a number"
+    assert (
+        kind_of(Optional[Union[bool, float, int]]).description
+        == "an integer, a number or true or false or null"
+    )
