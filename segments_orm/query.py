@@ -26,7 +26,7 @@ from typing import Any, Callable, Generic, Optional, TypeVar, Union, overload
 
 import attrs
 
-from segments_orm._concurrency import cancellable
+from segments_orm._concurrency import cancellable, run_bulk
 from segments_orm.exceptions import MultipleObjectsReturned, NotFoundError, ValidationError
 
 __all__ = ["FilterSchema", "Lookup", "QuerySet"]
@@ -341,6 +341,38 @@ class QuerySet(Generic[T]):
             # or wait, so closing waits for one request at most, never a retry budget.
             abandoned.set()
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def _raw_pages_at_once(self, expected: int, max_workers: int) -> Iterator[list[Any]]:
+        """Yield every raw page, reading the ``expected`` items' pages (and one more) at once.
+
+        For a caller that knows about how many items there are (a dataset's sample count):
+        those pages travel together instead of one after the other (with the page after
+        them when theirs would end full, to prove the end). If the last one read is full
+        (the count was stale),
+        the rest is read page by page as ``_raw_pages`` does. Pages read at once may
+        overlap or miss an item that moved while they were read; the caller must cope
+        (``bulk_set`` reads a missing sample's own label).
+
+        Network: one request per page, up to ``max_workers`` at once.
+        """
+        size = self._page_size
+        expected = max(expected, 1)
+        # A last page that would be exactly full cannot prove the end by itself.
+        count = -(-expected // size) + (expected % size == 0)
+        outcome = run_bulk(
+            lambda page: self._fetch_page(page, size),
+            list(range(1, count + 1)),
+            max_workers=max_workers,
+            progress=False,
+        )
+        if outcome.errors:
+            raise outcome.errors[min(outcome.errors)]
+        pages = [page or [] for page in outcome.results]
+        for page in pages:
+            if page:
+                yield page
+        if _maybe_more(pages[-1], size):
+            yield from self._raw_pages(first_page=count + 1)
 
     def _whole(self) -> list[T]:
         if self._nothing:

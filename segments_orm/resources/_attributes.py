@@ -9,6 +9,7 @@ writes are validated against the dataset's task type before any request.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Collection
 from typing import Any, Optional
 
@@ -118,6 +119,7 @@ def prepare_sample(task_type: Optional[str], value: Any) -> Any:
     return types.prepare_sample_attributes(kind, data, plain=True)
 
 
+@functools.lru_cache(maxsize=32)  # a handful of task types; asked once per label written
 def label_keys(task_type: str) -> frozenset[str]:
     """Return the top-level keys a label of ``task_type`` may have."""
     from segments_orm.types._api import task_models

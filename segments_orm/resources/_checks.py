@@ -105,7 +105,9 @@ def check_mapping(value: Any, argument: str) -> dict[str, Any]:
 def check_choice(value: Any, kind: type[StrEnum], argument: str) -> str:
     """Return the wire value of ``value`` if it is a member (or value) of ``kind``."""
     text = value.value if isinstance(value, kind) else value
-    if not isinstance(text, str) or text not in kind.values():
+    # The enum's own value index: a dict lookup, where values() builds a list per call
+    # (this runs once per item of a bulk write).
+    if not isinstance(text, str) or text not in kind._value2member_map_:
         allowed = ", ".join(repr(v) for v in kind.values() if v)
         raise ValidationError(f"{argument}: {_shown(value)} is not one of {allowed}")
     return text

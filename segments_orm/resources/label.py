@@ -143,10 +143,12 @@ def _kept_because(existing: Optional[Mapping[str, Any]]) -> Optional[str]:
 # label, one request per item over the workers. Past this many dataset samples per
 # item written, the reads per item are cheaper.
 _LIST_STATUSES_BELOW = 125
+# The listing's page size: the API's largest (tests make it small to see several pages).
+_STATUS_PAGE = 1000
 
 
 def _listed_statuses(
-    dataset: Dataset, jobs: list[tuple[dict[str, str], dict[str, Any]]]
+    dataset: Dataset, jobs: list[tuple[dict[str, str], dict[str, Any]]], max_workers: int
 ) -> dict[str, Optional[str]]:
     """Return the label status of each sample of ``dataset`` (None: no label), when cheap.
 
@@ -163,12 +165,17 @@ def _listed_statuses(
         return {}
     (labelset,) = labelsets
     found: dict[str, Optional[str]] = {}
+    listing = dataset.samples.include_label(labelset).page_size(_STATUS_PAGE)
     try:
-        for sample in dataset.samples.include_label(labelset).iterator():
-            summary = sample.label
-            status = getattr(summary, "label_status", None) if summary is not None else None
-            if sample.uuid is not None:
-                found[sample.uuid] = None if status is None else str(status)
+        # Raw pages: only two keys of each sample are read, so no Sample is built.
+        for page in listing._raw_pages_at_once(max(total, len(jobs)), max_workers):
+            for raw in page:
+                uuid = raw.get("uuid") if isinstance(raw, dict) else None
+                if not isinstance(uuid, str):
+                    continue
+                summary = raw.get("label")
+                status = summary.get("label_status") if isinstance(summary, dict) else None
+                found[uuid] = None if status is None else str(status)
     except BadRequestError:
         # The listing refuses a labelset that does not exist; each item then reads its own
         # label, and its PUT's 404 is explained (LabelsetCheck) like a single write's.
@@ -327,8 +334,9 @@ class DatasetLabelManager(Manager[Label]):
         """Create or replace the label of many samples, concurrently.
 
         Every label is checked before any request. Then the labels' statuses are read
-        (the dataset's samples with their label summaries, one request per 1000 samples;
-        for a dataset much larger than the call, a GET per item), and one PUT per sample
+        (the dataset's samples with their label summaries, one request per 1000 samples,
+        those pages at once; for a dataset much larger than the call, a GET per item),
+        and one PUT per sample
         runs on up to the client's ``max_workers`` threads. A label a person
         worked on (any status but PRELABELED or UNLABELED) is skipped, unless
         ``overwrite=True``. A PUT is idempotent, so a failed call can simply be run again.
@@ -378,7 +386,7 @@ class DatasetLabelManager(Manager[Label]):
             raise ValidationError.from_errors(problems, "Invalid labels, nothing was sent")
         client = self._client
         labelsets = LabelsetCheck(dataset)
-        statuses = _listed_statuses(dataset, jobs)
+        statuses = _listed_statuses(dataset, jobs, client.max_workers)
 
         def put(job: tuple[dict[str, str], dict[str, Any]]) -> tuple[str, Label, Optional[str]]:
             params, body = job

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -115,6 +116,41 @@ def test_bulk_set_says_created_replaced_or_skipped(
     forced = dataset.labels.bulk_set(items[2:], overwrite=True)
     assert forced.outcomes == ["replaced", "replaced"]
     assert labeled.labels.get("ground-truth").label_status == "PRELABELED"
+
+
+def test_bulk_set_reads_the_status_pages_together_and_copes_with_a_stale_count(
+    client: so.Client, sent: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status pages are read at once; a count that is too low costs pages, not PUTs."""
+    monkeypatch.setattr("segments_orm.resources.label._STATUS_PAGE", 2)
+    dataset = client.datasets.create("stale", task_type="vector")
+    stale = client.datasets.get(dataset.full_name)  # loaded now: it counts 0 samples
+    samples = [_labeled(dataset, f"{n}.jpg", "PRELABELED") for n in range(4)]
+    samples.append(_labeled(dataset, "kept.jpg", "LABELED"))
+    assert stale.samples_count == 0
+    empty = {"format_version": "0.1", "annotations": []}
+    # Pages 1 and 2 must be in flight together: each waits here for the other.
+    together = threading.Barrier(2, timeout=10)
+    request = client.transport.request
+
+    def meeting(method: str, url: Any, **kwargs: Any) -> Any:
+        if method == "GET" and url.query.get("page") in ("1", "2"):
+            together.wait()
+        return request(method, url, **kwargs)
+
+    monkeypatch.setattr(client.transport, "request", meeting)
+    counter = sent()
+    # Two items: pages 1 and 2 at once (the count says 0, the items say 2); both are full,
+    # so page 3 is read after them, and it ends the listing.
+    done = stale.labels.bulk_set([(samples[0], empty), (samples[4], empty)])
+    monkeypatch.setattr(client.transport, "request", request)
+    assert done.outcomes == ["replaced", "skipped"]
+    assert counter.count == 3 + 1 + 1  # three pages, one PUT, the read of the label kept
+    # Every sample was found in the pages: nothing was read item by item.
+    counter = sent()
+    done = stale.labels.bulk_set([(s, empty) for s in samples[:4]])
+    assert done.outcomes == ["replaced"] * 4
+    assert counter.count == 3 + 4  # pages 1-3 at once (4 items: 2 full pages, 1 more), 4 PUTs
 
 
 def test_the_facade_protects_people_from_prelabels_only(dataset: Any, facade: Any) -> None:
