@@ -31,8 +31,9 @@ ON_SOCKETS = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_sockets = {str(path) for path in ON_SOCKETS}  # called with the whole session's items
     for item in items:
-        if Path(str(item.path)) in ON_SOCKETS:
+        if str(item.path) in on_sockets:
             item.add_marker(pytest.mark.segments_backend("http"))
 
 
