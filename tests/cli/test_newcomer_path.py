@@ -141,6 +141,37 @@ def test_the_readmes_first_command_installs_and_passes_the_tour(newcomer: Venv) 
     assert Path(where.stdout.strip()).parent == newcomer.bin.parent.parent
 
 
+class _Background:
+    """A program of the venv run while the test does something else; output in files."""
+
+    def __init__(self, newcomer: Venv, *args: str, cwd: Path) -> None:
+        self.args = list(args)
+        self._out, self._err = cwd / "stdout.txt", cwd / "stderr.txt"
+        with self._out.open("wb") as out, self._err.open("wb") as err:
+            self.process = subprocess.Popen(
+                self.args,
+                cwd=cwd,
+                env=newcomer.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+            )
+
+    def finish(self, timeout: float) -> subprocess.CompletedProcess[str]:
+        """Wait for the program to end (at most ``timeout`` seconds); give its result."""
+        code = self.process.wait(timeout=timeout)
+        read = {"encoding": "utf-8", "errors": "replace"}
+        return subprocess.CompletedProcess(
+            self.args, code, self._out.read_text(**read), self._err.read_text(**read)
+        )
+
+    def kill(self) -> None:
+        """Stop the program if it still runs (a failure elsewhere, or a timeout)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=60)
+
+
 class _Emulator:
     """A ``segments-orm emulator`` process of the fresh venv, stopped with Ctrl-C."""
 
@@ -251,24 +282,34 @@ def test_every_docs_page_runs_in_the_environment_it_names(
     assert set(pages) == {"shell", "emulator", "own"}
     python = str(newcomer.bin / "python")
 
+    # The shell's and own-emulator pages run in one process while the emulator pages run
+    # one after the other: both mostly wait (for releases to build, for processes to
+    # start), so side by side they take the time of the longer, not of both.
     in_process = [str(p) for p in pages["shell"] + pages["own"]]
-    result = newcomer.run(python, str(RUNNER), *in_process, cwd=tmp_path, timeout=900)
+    (tmp_path / "in-process").mkdir()
+    background = _Background(
+        newcomer, python, str(RUNNER), *in_process, cwd=tmp_path / "in-process"
+    )
+    try:
+        for page in pages["emulator"]:
+            # As the page says: start `segments-orm emulator`, export what it prints, run.
+            emulator = _Emulator(newcomer)
+            emulators.append(emulator)
+            exports = set(emulator.exports)
+            assert exports == {"SEGMENTS_API_URL", "SEGMENTS_API_KEY"}, emulator.banner
+            env = {**newcomer.env, **emulator.exports}
+            result = newcomer.run(
+                python, str(RUNNER), "--use-exported", str(page), cwd=tmp_path, env=env
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert any(line.startswith(f"ok {page}: ") for line in result.stdout.splitlines())
+            assert emulator.stop()[0] == 0
+        result = background.finish(timeout=900)
+    finally:
+        background.kill()
     assert result.returncode == 0, result.stdout + result.stderr
     passed = [line for line in result.stdout.splitlines() if line.startswith("ok ")]
     assert len(passed) == len(in_process), result.stdout
-
-    for page in pages["emulator"]:
-        # As the page says: start `segments-orm emulator`, export what it prints, run.
-        emulator = _Emulator(newcomer)
-        emulators.append(emulator)
-        assert set(emulator.exports) == {"SEGMENTS_API_URL", "SEGMENTS_API_KEY"}, emulator.banner
-        env = {**newcomer.env, **emulator.exports}
-        result = newcomer.run(
-            python, str(RUNNER), "--use-exported", str(page), cwd=tmp_path, env=env
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert any(line.startswith(f"ok {page}: ") for line in result.stdout.splitlines())
-        assert emulator.stop()[0] == 0
 
 
 def test_a_sandbox_stops_and_starts_again_with_the_same_flags(
