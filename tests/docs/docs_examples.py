@@ -24,7 +24,8 @@ The conventions (docs/contributing.rst describes them for writers):
 
 - A block that defines ``test_*`` functions is a pytest example: it runs on its own, as
   the file a reader would paste it into, with ``python -m pytest`` (the fixtures are those
-  of the installed plugin, `segments_orm.testing`).
+  of the installed plugin, `segments_orm.testing`). tests/docs gives pytest the same
+  arguments with ``pytest.main`` in its own process; the newcomer path runs the program.
 - A hidden comment ``.. example: skip`` right before a block leaves it out (only for
   code that cannot run here; say why in the text).
 - ``print(...)  # text`` at the top level of a block states the output: the printed text
@@ -212,24 +213,82 @@ def is_pytest_example(code: str) -> bool:
     )
 
 
-def run_pytest_example(code: str, where: str, directory: Path) -> None:
+def run_pytest_example(code: str, where: str, directory: Path, *, in_process: bool = False) -> None:
     """Run a pytest example as the test file a reader would paste it into.
+
+    Args:
+        code: The example.
+        where: Its page and line, for the message.
+        directory: Where to make the example's folder.
+        in_process: Run ``pytest.main`` in this process instead of ``python -m pytest``
+            in a new one (what tests/docs does; the newcomer path runs the program).
 
     Raises:
         ExampleError: pytest did not pass it (its output is in the message).
     """
     folder = Path(tempfile.mkdtemp(prefix="pytest-example-", dir=directory))
     (folder / "test_example.py").write_text(code + "\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", folder],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
-    )
-    if result.returncode != 0:
-        raise ExampleError(f"{where}: pytest failed:\n{result.stdout}{result.stderr}")
+    arguments = ["-q", "-p", "no:cacheprovider", "--rootdir", str(folder)]
+    if in_process:
+        status, output = _pytest_in_process(arguments, folder)
+    else:
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", *arguments],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+        )
+        status, output = result.returncode, result.stdout + result.stderr
+    if status != 0:
+        raise ExampleError(f"{where}: pytest failed:\n{output}")
+
+
+class _OnlyTestFilesRewritten:
+    """A pytest plugin: rewrite the asserts of test files only, as tests/conftest.py does.
+
+    pytest marks every installed plugin's distribution for assertion rewriting (hypothesis,
+    segments-orm...); in a process that has already imported them without, the run would
+    import and rewrite them again, seconds of CPU for messages of asserts no example reaches.
+    """
+
+    @staticmethod
+    def pytest_configure(config: Any) -> None:
+        marked = getattr(config.pluginmanager.rewrite_hook, "_must_rewrite", None)
+        if isinstance(marked, set):  # pytest's own set; absent, nothing to do
+            marked.clear()
+
+
+def _pytest_in_process(arguments: list[str], folder: Path) -> tuple[int, str]:
+    """Run ``pytest ARGUMENTS`` in ``folder`` in this process; return its status and output.
+
+    As the program would: from ``folder``, without the ``PYTEST_*`` variables of a pytest
+    this may run under; the example's module is forgotten after, so the next example's
+    ``test_example`` is imported from its own folder.
+    """
+    import pytest
+
+    saved_environ = dict(os.environ)
+    saved_path = list(sys.path)
+    output = io.StringIO()
+    previous = Path.cwd()
+    try:
+        for name in [name for name in os.environ if name.startswith("PYTEST_")]:
+            del os.environ[name]
+        os.chdir(folder)
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            status = int(pytest.main(arguments, plugins=[_OnlyTestFilesRewritten()]))
+    finally:
+        os.chdir(previous)
+        os.environ.clear()
+        os.environ.update(saved_environ)
+        sys.path[:] = saved_path
+        for name, module in list(sys.modules.items()):
+            origin = getattr(module, "__file__", None)
+            if origin and Path(origin).parent == folder:
+                del sys.modules[name]
+    return status, output.getvalue()
 
 
 @contextlib.contextmanager
@@ -288,11 +347,13 @@ def run_page(
     environ: Optional[MutableMapping[str, str]] = None,
     use_exported: bool = False,
     directory: Optional[Path] = None,
+    pytest_in_process: bool = False,
 ) -> int:
     """Run every example of ``path`` in its environment; return how many blocks ran.
 
     The current directory should be an empty one (examples may write files); pytest
-    examples get folders under ``directory`` (default: the current directory).
+    examples get folders under ``directory`` (default: the current directory) and run
+    in this process with ``pytest_in_process`` (see `run_pytest_example`).
 
     Raises:
         ExampleError: The page names no environment, or an example failed.
@@ -313,7 +374,7 @@ def run_page(
         for example in runnable:
             where = f"{_relative(path)}:{example.line}"
             if is_pytest_example(example.code):
-                run_pytest_example(example.code, where, folder)
+                run_pytest_example(example.code, where, folder, in_process=pytest_in_process)
                 continue
             # Pad so tracebacks give the line numbers of the .rst file.
             code = "\n" * (example.line - 1) + example.code

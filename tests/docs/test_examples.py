@@ -46,7 +46,7 @@ def test_examples_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
     try:
-        ran = run_page(path, environ=os.environ, directory=tmp_path)
+        ran = run_page(path, environ=os.environ, directory=tmp_path, pytest_in_process=True)
     except ExampleError as error:
         pytest.fail(str(error))
     assert ran > 0
