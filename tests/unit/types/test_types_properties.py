@@ -7,6 +7,7 @@ mutated at a random place; arbitrary JSON is thrown at every loader too.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -63,6 +64,12 @@ def _types(value: Any) -> Any:
     return type(value).__name__
 
 
+# The strategies are built once and cached: a strategy is a pure description, so one object
+# per (kind, depth) draws exactly what a fresh one would, and building them (hypothesis
+# compiles a signature for every composite it decorates, and reads a filter lambda's
+# source) cost more CPU than drawing from them when every example and every nested draw
+# built its own.
+@functools.cache
 def kind_strategy(kind: _base.Kind, depth: int) -> st.SearchStrategy[Any]:
     """Well-formed wire values for a kind of the schema."""
     if isinstance(kind, _base._NullableKind):
@@ -100,24 +107,32 @@ def kind_strategy(kind: _base.Kind, depth: int) -> st.SearchStrategy[Any]:
     raise AssertionError(f"no strategy for {kind!r}")
 
 
+@functools.cache
+def _extra_keys(cls: type[Model]) -> st.SearchStrategy[dict[str, Any]]:
+    """Unknown keys for ``cls``: never one of its own wire keys."""
+    wire_keys = set(_base.plan_for(cls).by_wire)
+    return EXTRA_KEYS.filter(lambda extra: not set(extra) & wire_keys)
+
+
+@st.composite
+def _model(draw: st.DrawFn, cls: type[Model], depth: int, tagged: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for spec in _base.plan_for(cls).fields:
+        if not spec.required and draw(st.booleans()):
+            continue
+        data[spec.wire] = draw(kind_strategy(spec.kind, depth + 1))
+    if tagged and cls._discriminator is not None:
+        key, values = cls._discriminator
+        data[key] = draw(st.sampled_from(values))
+    data.update(draw(_extra_keys(cls)))
+    order = draw(st.permutations(list(data)))
+    return {key: data[key] for key in order}
+
+
+@functools.cache
 def model_strategy(cls: type[Model], depth: int, tagged: bool = False) -> st.SearchStrategy[Any]:
-    plan = _base.plan_for(cls)
-
-    @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for spec in plan.fields:
-            if not spec.required and draw(st.booleans()):
-                continue
-            data[spec.wire] = draw(kind_strategy(spec.kind, depth + 1))
-        if tagged and cls._discriminator is not None:
-            key, values = cls._discriminator
-            data[key] = draw(st.sampled_from(values))
-        data.update(draw(EXTRA_KEYS.filter(lambda extra: not set(extra) & set(plan.by_wire))))
-        order = draw(st.permutations(list(data)))
-        return {key: data[key] for key in order}
-
-    return build()
+    """Well-formed wire objects for a model (a tagged one carries its discriminator)."""
+    return _model(cls, depth, tagged)
 
 
 def mutate(data: st.DataObject, value: Any) -> Any:
