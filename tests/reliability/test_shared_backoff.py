@@ -15,6 +15,9 @@ from segments_orm._requests_backend import RequestsBackend
 from segments_orm.emulator import EmulatorServer, Faults
 
 WORKERS = 16
+# Each test writes only as many labels as its check needs: the emulator's Retry-After is
+# at least 1 s, so every extra window of the rate limit (or injected 429) is a second of
+# sleep holding a test worker.
 LABEL = {"format_version": "0.1", "annotations": []}
 
 
@@ -74,6 +77,9 @@ def test_one_429_pauses_every_worker(
     client.transport.add_wait_listener(lambda seconds, reason: waits.append((seconds, reason)))
     caplog.set_level(logging.INFO, logger="segments_orm")
     emulator_server.emulator.rate_limit = (30, 1.0)  # 30 requests per second per key
+    # 75 writes are two and a half windows: at least two 429 episodes, so the gate is seen
+    # closing, opening and closing again.
+    samples = samples[:75]
 
     written = dataset.labels.bulk_set([(s, LABEL) for s in samples])
 
@@ -105,6 +111,7 @@ def test_one_429_pauses_every_worker(
     for previous, current in zip(ordered, ordered[1:]):
         if current - previous > 0.5:
             episodes += 1
+    assert episodes >= 2, episodes
     assert rate_limited <= WORKERS * episodes, (rate_limited, episodes)
 
     # Every wait was reported: to the listener (the progress bar) and to the log.
@@ -128,14 +135,17 @@ def test_workers_do_not_start_requests_while_the_gate_is_closed(
     client.transport.retry = so.RetryPolicy(
         max_attempts=20, backoff=0.05, max_retry_after=pause, total=120
     )
-    emulator_server.emulator.faults = Faults(error_rates={429: 0.05}, retry_after=1, seed=5)
+    # With this seed the draws answer 429 to the 16th and the 42nd request: two pauses (each
+    # one 0.6 s of sleep), both with over a hundred requests still to send, so a worker
+    # that ignored the gate would be seen starting one.
+    emulator_server.emulator.faults = Faults(error_rates={429: 0.02}, retry_after=1, seed=52)
 
     written = dataset.labels.bulk_set([(s, LABEL) for s in samples])
 
     emulator_server.emulator.faults = None
     assert len(written) == len(samples)
     throttled = [entry for entry in recorder.log if entry[2] == 429]
-    assert throttled
+    assert len(throttled) == 2
     slack = 0.15
     for _, answered, _, _ in throttled:
         early = [
