@@ -9,6 +9,7 @@ import math
 from pathlib import PurePosixPath
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -236,8 +237,18 @@ def test_without_on_existing_a_changed_existing_sample_is_reported(
     assert result.outcomes == ["existing", "created"]
 
 
+@pytest.fixture
+def quick_retries(client: so.Client) -> None:
+    """Replay lost answers after milliseconds instead of the default half second and up.
+
+    What the fault tests check is what gets replayed and how it is counted; the default
+    backoff only made each of them sleep for seconds.
+    """
+    client.transport.retry = attrs.evolve(client.transport.retry, backoff=0.01)
+
+
 def test_bulk_create_replays_lost_answers_and_counts_them_created(
-    segments_emulator: Any, dataset: so.Dataset
+    segments_emulator: Any, dataset: so.Dataset, quick_retries: None
 ) -> None:
     dataset.ensure_loaded()
     segments_emulator.emulator.faults = Faults(
@@ -254,7 +265,7 @@ def test_bulk_create_replays_lost_answers_and_counts_them_created(
 
 
 def test_delete_counts_what_is_gone_when_half_the_answers_are_lost(
-    segments_emulator: Any, dataset: so.Dataset
+    segments_emulator: Any, dataset: so.Dataset, quick_retries: None
 ) -> None:
     dataset.ensure_loaded()
     dataset.samples.bulk_create(_items([f"{i:04}.jpg" for i in range(1500)]), batch_size=1000)
@@ -270,7 +281,7 @@ def test_delete_counts_what_is_gone_when_half_the_answers_are_lost(
 
 
 def test_delete_many_counts_what_is_gone_when_half_the_answers_are_lost(
-    segments_emulator: Any, dataset: so.Dataset
+    segments_emulator: Any, dataset: so.Dataset, quick_retries: None
 ) -> None:
     dataset.ensure_loaded()
     made = dataset.samples.bulk_create(_items([f"{i:04}.jpg" for i in range(2500)]), batch_size=1000)
