@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any
 
+import attrs
 import pytest
 
 import segments_orm as so
@@ -196,8 +197,11 @@ def test_the_progress_bar_shows_the_waits(
     client, dataset, samples, _ = world
     notes: list[str] = []
     monkeypatch.setattr(_concurrency.Progress, "note", lambda self, text: notes.append(text))
-    emulator_server.emulator.rate_limit = (20, 1.0)
-    dataset.labels.bulk_set([(s, LABEL) for s in samples[:40]], progress=True)
+    # A quarter-second window, and Retry-After (1 s) capped to it: the bar has waits to
+    # show after one second less of sleep.
+    client.transport.retry = attrs.evolve(client.transport.retry, max_retry_after=0.25)
+    emulator_server.emulator.rate_limit = (10, 0.25)
+    dataset.labels.bulk_set([(s, LABEL) for s in samples[:20]], progress=True)
     emulator_server.emulator.rate_limit = None
     assert emulator_server.emulator.stats.rate_limited > 0
     assert any(note.startswith("waiting ") for note in notes), notes[:3]
