@@ -127,7 +127,7 @@ def test_a_workload_never_shows_the_key(
     for mode in ("silent", "headers"):  # a read timeout, a stall mid-body
         with HungServer(mode) as hung:
             stalled = so.Client(
-                api_key=key, api_url=hung.url, timeout=0.2, retry=so.RetryPolicy.none()
+                api_key=key, api_url=hung.url, timeout=0.1, retry=so.RetryPolicy.none()
             )
             expect_error(stalled.ping)
             stalled.close()
@@ -174,7 +174,7 @@ def test_a_storage_host_elsewhere_never_gets_the_key(emulator_server: EmulatorSe
         with so.Client(
             api_key=emulator_server.api_key,
             api_url=emulator_server.url,
-            timeout=0.3,
+            timeout=0.15,
             retry=so.RetryPolicy.none(),
         ) as client:
             with pytest.raises(so.TimeoutError):
