@@ -125,11 +125,14 @@ def test_an_interrupt_on_the_main_thread_stops_the_workers(
     from segments_orm.emulator import Faults
 
     dataset.ensure_loaded()
-    segments_emulator.emulator.faults = Faults(latency=0.2, routes=["/datasets/*/samples_bulk/"])
+    latency = 0.1  # per batch: the interrupt comes after a few of the twenty batches
+    segments_emulator.emulator.faults = Faults(
+        latency=latency, routes=["/datasets/*/samples_bulk/"]
+    )
     client.max_workers = 2
     items = [{"name": f"{i}.jpg", "attributes": image(f"{i}.jpg")} for i in range(100)]
     main = threading.get_ident()
-    timer = threading.Timer(0.5, lambda: _raise_in(main))
+    timer = threading.Timer(2.5 * latency, lambda: _raise_in(main))
     timer.start()
     try:
         with pytest.raises(so.BulkInterrupted) as caught:
@@ -140,7 +143,7 @@ def test_an_interrupt_on_the_main_thread_stops_the_workers(
     counts = caught.value.results.counts()
     assert counts["not sent"] >= 50, counts
     assert counts.get("in flight", 0) <= 10  # at most one batch per worker
-    time.sleep(0.5)  # anything still in flight has landed by now
+    time.sleep(2.5 * latency)  # anything still in flight has landed by now
     stored = dataset.samples.count()
     assert counts.get("created", 0) <= stored <= counts.get("created", 0) + counts["in flight"]
 

@@ -2,7 +2,8 @@
 
 ``--soak-full`` (or ``SEGMENTS_SOAK_FULL=1``) runs the fault soak at its full size: 5,000
 samples and 50-500 ms of latency per request (about ten minutes on two cores). The default
-run is ten times smaller so it fits CI. The option is declared in ``tests/conftest.py``.
+run is ten times smaller, with 1-10 ms of latency, so it fits CI. The option is declared
+in ``tests/conftest.py``.
 
 ``emulator_server`` is the plugin's ``segments_emulator`` (wiped before each test), served
 in-process for tests of the SDK's behaviour under faults; the tests of sockets, timeouts,

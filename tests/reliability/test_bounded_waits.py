@@ -19,7 +19,9 @@ from hung_servers import HungServer
 import segments_orm as so
 from segments_orm.emulator import EmulatorServer, Faults
 
-CONNECT, READ = 0.25, 0.25
+# Short timeouts, so the hung calls are quick to time out: what is checked is that each
+# call ends within the bound its configuration implies, and not before its read timeout.
+CONNECT, READ = 0.15, 0.15
 POLICY = so.RetryPolicy(max_attempts=2, backoff=0.05, max_backoff=0.05, jitter=0.0, total=30)
 # One request: every attempt may use its whole connect and read timeouts, plus the waits.
 PER_REQUEST = POLICY.max_attempts * (CONNECT + READ) + (POLICY.max_attempts - 1) * 0.05
@@ -106,7 +108,7 @@ def test_bulk_workers_time_out_and_stop(
             [{"name": f"{i}.png", "attributes": IMAGE} for i in range(6)]
         )
     emulator_server.emulator.faults = Faults(
-        latency=1.5, routes=["/labels/*", "/datasets/*/*/samples_bulk/"]
+        latency=0.75, routes=["/labels/*", "/datasets/*/*/samples_bulk/"]
     )
     client = client_for(emulator_server.url, emulator_server.api_key)
     try:
@@ -135,7 +137,7 @@ def test_release_wait_honours_its_deadline(
     with so.Client(api_key=emulator_server.api_key, api_url=emulator_server.url) as client:
         dataset = client.datasets.create("flowers", task_type=so.TaskType.BBOXES)
         release = dataset.releases.create("v1")
-        deadline = 1.0
+        deadline = 0.5
         started = time.monotonic()
         with pytest.raises(so.TimeoutError, match="still PENDING"):
             release.wait(timeout=deadline, poll=0.1)

@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any
 
+import attrs
 import pytest
 
 import segments_orm as so
@@ -15,6 +16,9 @@ from segments_orm._requests_backend import RequestsBackend
 from segments_orm.emulator import EmulatorServer, Faults
 
 WORKERS = 16
+# Each test writes only as many labels as its check needs: the emulator's Retry-After is
+# at least 1 s, so every extra window of the rate limit (or injected 429) is a second of
+# sleep holding a test worker.
 LABEL = {"format_version": "0.1", "annotations": []}
 
 
@@ -74,6 +78,9 @@ def test_one_429_pauses_every_worker(
     client.transport.add_wait_listener(lambda seconds, reason: waits.append((seconds, reason)))
     caplog.set_level(logging.INFO, logger="segments_orm")
     emulator_server.emulator.rate_limit = (30, 1.0)  # 30 requests per second per key
+    # 75 writes are two and a half windows: at least two 429 episodes, so the gate is seen
+    # closing, opening and closing again.
+    samples = samples[:75]
 
     written = dataset.labels.bulk_set([(s, LABEL) for s in samples])
 
@@ -105,6 +112,7 @@ def test_one_429_pauses_every_worker(
     for previous, current in zip(ordered, ordered[1:]):
         if current - previous > 0.5:
             episodes += 1
+    assert episodes >= 2, episodes
     assert rate_limited <= WORKERS * episodes, (rate_limited, episodes)
 
     # Every wait was reported: to the listener (the progress bar) and to the log.
@@ -128,14 +136,17 @@ def test_workers_do_not_start_requests_while_the_gate_is_closed(
     client.transport.retry = so.RetryPolicy(
         max_attempts=20, backoff=0.05, max_retry_after=pause, total=120
     )
-    emulator_server.emulator.faults = Faults(error_rates={429: 0.05}, retry_after=1, seed=5)
+    # With this seed the draws answer 429 to the 16th and the 42nd request: two pauses (each
+    # one 0.6 s of sleep), both with over a hundred requests still to send, so a worker
+    # that ignored the gate would be seen starting one.
+    emulator_server.emulator.faults = Faults(error_rates={429: 0.02}, retry_after=1, seed=52)
 
     written = dataset.labels.bulk_set([(s, LABEL) for s in samples])
 
     emulator_server.emulator.faults = None
     assert len(written) == len(samples)
     throttled = [entry for entry in recorder.log if entry[2] == 429]
-    assert throttled
+    assert len(throttled) == 2
     slack = 0.15
     for _, answered, _, _ in throttled:
         early = [
@@ -186,8 +197,11 @@ def test_the_progress_bar_shows_the_waits(
     client, dataset, samples, _ = world
     notes: list[str] = []
     monkeypatch.setattr(_concurrency.Progress, "note", lambda self, text: notes.append(text))
-    emulator_server.emulator.rate_limit = (20, 1.0)
-    dataset.labels.bulk_set([(s, LABEL) for s in samples[:40]], progress=True)
+    # A quarter-second window, and Retry-After (1 s) capped to it: the bar has waits to
+    # show after one second less of sleep.
+    client.transport.retry = attrs.evolve(client.transport.retry, max_retry_after=0.25)
+    emulator_server.emulator.rate_limit = (10, 0.25)
+    dataset.labels.bulk_set([(s, LABEL) for s in samples[:20]], progress=True)
     emulator_server.emulator.rate_limit = None
     assert emulator_server.emulator.stats.rate_limited > 0
     assert any(note.startswith("waiting ") for note in notes), notes[:3]

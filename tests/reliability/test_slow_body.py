@@ -15,18 +15,19 @@ import pytest
 
 import segments_orm as so
 
-# Ten pieces of 8 bytes, one every DRIP seconds: the whole body takes 2 s.
-DRIP = 0.2
+# Ten pieces of 8 bytes, one every DRIP seconds: the whole body takes 1 s, far below the
+# read timeout of each wait (2 s) and far above the budget of the first test (0.4 s).
+DRIP = 0.1
 BODY = b'{"username":"jane","created_at":"2024-01-01T00:00:00Z","is_organization":false}'
 
 
 @pytest.fixture
 def dripping_server() -> Iterator[str]:
-    """Answer every request with headers at once, then the body 8 bytes every 0.2 s."""
+    """Answer every request with headers at once, then the body 8 bytes every DRIP s."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(4)
-    listener.settimeout(0.2)
+    listener.settimeout(0.05)
     stop = threading.Event()
 
     def serve() -> None:
@@ -58,7 +59,7 @@ def dripping_server() -> Iterator[str]:
 
 
 def test_a_dripping_answer_ends_in_timeout_error_within_the_budget(dripping_server: str) -> None:
-    budget = 0.8
+    budget = 0.4
     client = so.Client(
         api_key="k" * 40,
         api_url=dripping_server,
@@ -70,7 +71,7 @@ def test_a_dripping_answer_ends_in_timeout_error_within_the_budget(dripping_serv
         client.users.me()
     elapsed = time.monotonic() - started
     client.close()
-    # The whole body needs 2 s; the budget plus one read wait (0.2 s) and slack is the bound.
+    # The whole body needs 1 s; the budget plus one read wait (0.1 s) and slack is the bound.
     assert elapsed < budget + 2.5
 
 

@@ -7,6 +7,7 @@ mutated at a random place; arbitrary JSON is thrown at every loader too.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -19,6 +20,11 @@ from segments_orm.enums import TaskType
 from segments_orm.exceptions import ValidationError
 from segments_orm.types import _base
 from segments_orm.types._base import Model
+
+# The default alphabet of st.text(), every character but the surrogates, spelled without
+# its UTF-8 codec: for that codec hypothesis encodes all 1.1 million code points once per
+# process on a fresh checkout (about 3 s of CPU in each test worker).
+CHARS = st.characters(exclude_categories=("Cs",))
 
 TASK_TYPES = [t.value for t in TaskType if t.value]
 SETTINGS = settings(
@@ -33,12 +39,13 @@ SCALARS = (
     | st.booleans()
     | st.integers(-(2**40), 2**40)
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=8)
+    | st.text(CHARS, max_size=8)
 )
 JSON = st.recursive(
     SCALARS,
     lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(CHARS, max_size=6), children, max_size=3)
     ),
     max_leaves=12,
 )
@@ -63,6 +70,12 @@ def _types(value: Any) -> Any:
     return type(value).__name__
 
 
+# The strategies are built once and cached: a strategy is a pure description, so one object
+# per (kind, depth) draws exactly what a fresh one would, and building them (hypothesis
+# compiles a signature for every composite it decorates, and reads a filter lambda's
+# source) cost more CPU than drawing from them when every example and every nested draw
+# built its own.
+@functools.cache
 def kind_strategy(kind: _base.Kind, depth: int) -> st.SearchStrategy[Any]:
     """Well-formed wire values for a kind of the schema."""
     if isinstance(kind, _base._NullableKind):
@@ -72,7 +85,7 @@ def kind_strategy(kind: _base.Kind, depth: int) -> st.SearchStrategy[Any]:
     if kind is _base.NUMBER:
         return NUMBERS
     if kind is _base.STR:
-        return st.text(max_size=8)
+        return st.text(CHARS, max_size=8)
     if kind is _base.BOOL:
         return st.booleans()
     if isinstance(kind, _base._AnyKind):
@@ -81,13 +94,13 @@ def kind_strategy(kind: _base.Kind, depth: int) -> st.SearchStrategy[Any]:
         return st.sampled_from(list(kind.values))
     if isinstance(kind, _base._EnumKind):
         # Unknown values are kept as text on read, so they are well-formed for a load.
-        return st.sampled_from(list(kind.members)) | st.text(max_size=5)
+        return st.sampled_from(list(kind.members)) | st.text(CHARS, max_size=5)
     if isinstance(kind, _base._ListKind):
         # Nested lists stay short: a multi-sensor label is six levels of lists deep.
         return st.lists(kind_strategy(kind.item, depth + 1), max_size=2 if depth < 3 else 1)
     if isinstance(kind, _base._DictKind):
         return st.dictionaries(
-            st.text(max_size=5), kind_strategy(kind.value, depth + 1), max_size=2
+            st.text(CHARS, max_size=5), kind_strategy(kind.value, depth + 1), max_size=2
         )
     if isinstance(kind, _base._ModelKind):
         return model_strategy(kind.cls, depth)
@@ -100,24 +113,32 @@ def kind_strategy(kind: _base.Kind, depth: int) -> st.SearchStrategy[Any]:
     raise AssertionError(f"no strategy for {kind!r}")
 
 
+@functools.cache
+def _extra_keys(cls: type[Model]) -> st.SearchStrategy[dict[str, Any]]:
+    """Unknown keys for ``cls``: never one of its own wire keys."""
+    wire_keys = set(_base.plan_for(cls).by_wire)
+    return EXTRA_KEYS.filter(lambda extra: not set(extra) & wire_keys)
+
+
+@st.composite
+def _model(draw: st.DrawFn, cls: type[Model], depth: int, tagged: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for spec in _base.plan_for(cls).fields:
+        if not spec.required and draw(st.booleans()):
+            continue
+        data[spec.wire] = draw(kind_strategy(spec.kind, depth + 1))
+    if tagged and cls._discriminator is not None:
+        key, values = cls._discriminator
+        data[key] = draw(st.sampled_from(values))
+    data.update(draw(_extra_keys(cls)))
+    order = draw(st.permutations(list(data)))
+    return {key: data[key] for key in order}
+
+
+@functools.cache
 def model_strategy(cls: type[Model], depth: int, tagged: bool = False) -> st.SearchStrategy[Any]:
-    plan = _base.plan_for(cls)
-
-    @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for spec in plan.fields:
-            if not spec.required and draw(st.booleans()):
-                continue
-            data[spec.wire] = draw(kind_strategy(spec.kind, depth + 1))
-        if tagged and cls._discriminator is not None:
-            key, values = cls._discriminator
-            data[key] = draw(st.sampled_from(values))
-        data.update(draw(EXTRA_KEYS.filter(lambda extra: not set(extra) & set(plan.by_wire))))
-        order = draw(st.permutations(list(data)))
-        return {key: data[key] for key in order}
-
-    return build()
+    """Well-formed wire objects for a model (a tagged one carries its discriminator)."""
+    return _model(cls, depth, tagged)
 
 
 def mutate(data: st.DataObject, value: Any) -> Any:
