@@ -182,7 +182,8 @@ class _Emulator:
             stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
-            env=newcomer.env,
+            # If it ever fails to stop, SIGABRT makes it print every thread's stack.
+            env={**newcomer.env, "PYTHONFAULTHANDLER": "1"},
         )
         self.banner: list[str] = []
         self.exports: dict[str, str] = {}
@@ -205,8 +206,14 @@ class _Emulator:
         try:
             _, err = self.process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, err = self.process.communicate(timeout=60)
+            # Still running a minute after Ctrl-C: a hang to diagnose, so get its stacks.
+            self.process.send_signal(signal.SIGABRT)
+            try:
+                _, err = self.process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                _, err = self.process.communicate(timeout=60)
+            err = f"did not stop within 60 s of Ctrl-C; its threads then:\n{err}"
         return self.process.returncode, err
 
 
@@ -303,7 +310,8 @@ def test_every_docs_page_runs_in_the_environment_it_names(
             )
             assert result.returncode == 0, result.stdout + result.stderr
             assert any(line.startswith(f"ok {page}: ") for line in result.stdout.splitlines())
-            assert emulator.stop()[0] == 0
+            code, err = emulator.stop()
+            assert code == 0, err[-5000:]
         result = background.finish(timeout=900)
     finally:
         background.kill()
@@ -325,7 +333,8 @@ def test_a_sandbox_stops_and_starts_again_with_the_same_flags(
     url, key = first.exports["SEGMENTS_API_URL"], first.exports["SEGMENTS_API_KEY"]
     with so.Client(api_key=key, api_url=url) as client:
         client.datasets.create("kept").collaborators.add("john", role=so.Role.REVIEWER)
-    assert first.stop()[0] == 0
+    code, err = first.stop()
+    assert code == 0, err[-5000:]
 
     again = _Emulator(newcomer, *flags)
     emulators.append(again)
