@@ -748,10 +748,12 @@ def bench_to_pandas(quick: bool, server: _EmulatorProcess) -> Row:
 
 def _bench_exports() -> Any:
     """The export benchmark's module, whether run as ``-m tests.benchmarks`` or as a script."""
-    try:
-        from tests.benchmarks import bench_exports
-    except ImportError:
-        import bench_exports  # type: ignore[no-redef]
+    if __package__:  # imported as a module of its package, under whatever name it has
+        import importlib
+
+        return importlib.import_module(".bench_exports", __package__)
+    import bench_exports  # a script: its folder is on sys.path
+
     return bench_exports
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.benchmarks.run import main
+from .run import main
 
 pytest.importorskip("segments")
 pytest.importorskip("werkzeug")
