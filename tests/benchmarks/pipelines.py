@@ -36,7 +36,7 @@ from run import (  # noqa: E402  (the shared helpers of the main benchmark runne
 
 
 def bench_uploads(quick: bool) -> Row:
-    count, latency, reps = (40, 0.02, 1) if quick else (200, 0.02, 3)
+    count, latency, reps = (16, 0.02, 1) if quick else (200, 0.02, 3)
     row = Row("P1", f"upload {count} files of 20 kB, {latency * 1000:g} ms latency")
     import segments_orm as so
 
@@ -75,7 +75,7 @@ def bench_uploads(quick: bool) -> Row:
 
 
 def bench_prepare(quick: bool) -> Row:
-    count, reps = (2_000, 1) if quick else (10_000, 3)
+    count, reps = (1_000, 1) if quick else (10_000, 3)
     row = Row("P2", f"check and encode {count:,} samples, against sending them (no latency)")
     with emulator() as server:
         client = orm_client(server)

@@ -31,29 +31,57 @@ def _run(args: list[str], stdin: str, env: dict[str, str]) -> subprocess.Complet
     )
 
 
-def test_shell_evaluates_code_from_standard_input_with_a_sample_dataset() -> None:
-    code = (
+# What each test types into one `segments-orm shell` on its embedded emulator, and the
+# lines it must print; one session serves both (a session costs ~0.9 s CPU to start).
+SHELL_INPUTS = {
+    "sample dataset": (
         "print(dataset.samples.count())\n"
         "print(dataset.samples.filter(label_status='LABELED').count())\n"
-        "print(isinstance(client, so.Client), dataset.full_name)\n"
-    )
-    result = _run(["shell"], code, _env())
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["4", "2", "True demo/flowers"]
-    assert "embedded emulator" in result.stderr  # the banner, away from the results
-
-
-def test_so_client_in_the_shell_connects_to_the_shells_emulator() -> None:
+        "print(isinstance(client, so.Client), dataset.full_name)\n",
+        ["4", "2", "True demo/flowers"],
+    ),
     # The docs pages that run "in segments-orm shell" call so.Client() and so.SegmentsClient().
-    code = (
+    "so.Client()": (
         "other = so.Client()\n"
         "print(other.users.me().username, str(other.api_url.root) == str(client.api_url.root))\n"
-        "print([d.full_name for d in so.SegmentsClient().get_datasets()])\n"
-    )
-    result = _run(["shell"], code, _env())
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["demo True", "['demo/flowers']"]
-    assert "so.Client() here connects to it too" in result.stderr
+        "print([d.full_name for d in so.SegmentsClient().get_datasets()])\n",
+        ["demo True", "['demo/flowers']"],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def embedded_shell() -> dict[str, object]:
+    """One embedded-emulator shell fed every input; its exit status, stderr and lines."""
+    result = _run(["shell"], "".join(code for code, _ in SHELL_INPUTS.values()), _env())
+    lines = result.stdout.splitlines()
+    printed = {}
+    for name, (_, expected) in SHELL_INPUTS.items():
+        printed[name], lines = lines[: len(expected)], lines[len(expected) :]
+    printed["after"] = lines  # nothing is printed beyond what the inputs print
+    return {"returncode": result.returncode, "stderr": result.stderr, "printed": printed}
+
+
+def _check_shell(session: dict[str, object], name: str) -> None:
+    assert session["returncode"] == 0, session["stderr"]
+    printed = session["printed"]
+    assert isinstance(printed, dict)
+    assert printed[name] == SHELL_INPUTS[name][1], session["stderr"]
+    assert printed["after"] == [], session["stderr"]
+
+
+def test_shell_evaluates_code_from_standard_input_with_a_sample_dataset(
+    embedded_shell: dict[str, object],
+) -> None:
+    _check_shell(embedded_shell, "sample dataset")
+    assert "embedded emulator" in str(embedded_shell["stderr"])  # the banner, not in results
+
+
+def test_so_client_in_the_shell_connects_to_the_shells_emulator(
+    embedded_shell: dict[str, object],
+) -> None:
+    _check_shell(embedded_shell, "so.Client()")
+    assert "so.Client() here connects to it too" in str(embedded_shell["stderr"])
 
 
 def test_shell_on_a_configured_server_binds_client_and_creates_nothing() -> None:

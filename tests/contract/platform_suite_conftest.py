@@ -2,21 +2,21 @@
 
 The sdist ships ``tests/test_client.py`` and ``tests/test_resource_api.py`` without the
 conftest they need; this is ours. `test_platform_suites.py` copies it as ``conftest.py``
-next to temporary copies of those files and runs pytest there. It seeds one emulator per
-run with what the tests expect: a few datasets of the demo user of different task types,
-one sample per dataset, the ``admin-arnaud`` user, and valid attributes per type.
+next to temporary copies of those files, one folder per client, and runs pytest on the
+folders. It seeds one emulator per folder with what the tests expect: a few datasets of
+the demo user of different task types, one sample per dataset, the ``admin-arnaud`` user,
+and valid attributes per type.
 
-``PLATFORM_SUITE_CLIENT`` names the package whose ``SegmentsClient`` the tests use
-(``segments`` or ``segments_orm``); ``PLATFORM_SUITE_XFAIL`` is a JSON object of test
-node ids to expected-failure reasons, ``PLATFORM_SUITE_DESELECT`` one of node ids to the
-reason they are not run.
+``platform_suite.json``, next to this file, says for the tests of its folder: ``client``,
+the package whose ``SegmentsClient`` they use (``segments`` or ``segments_orm``);
+``xfail``, test node ids to expected-failure reasons; ``deselect``, node ids to the reason
+they are not run.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-import os
 import struct
 import zlib
 from collections.abc import Iterator
@@ -109,9 +109,12 @@ LABEL_ATTRIBUTES: dict[str, dict[str, Any]] = {
 }
 
 
+HERE = Path(__file__).resolve().parent
+SETTINGS = json.loads((HERE / "platform_suite.json").read_text(encoding="utf-8"))
+
+
 def _client_class() -> Any:
-    package = os.environ.get("PLATFORM_SUITE_CLIENT", "segments")
-    return importlib.import_module(f"{package}.client").SegmentsClient
+    return importlib.import_module(f"{SETTINGS['client']}.client").SegmentsClient
 
 
 def _png() -> bytes:
@@ -129,10 +132,12 @@ def _png() -> bytes:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    xfail = json.loads(os.environ.get("PLATFORM_SUITE_XFAIL", "{}"))
-    deselect = json.loads(os.environ.get("PLATFORM_SUITE_DESELECT", "{}"))
+    xfail, deselect = SETTINGS["xfail"], SETTINGS["deselect"]
     kept, dropped = [], []
     for item in items:
+        if HERE not in Path(item.path).resolve().parents:  # another folder's: its own conftest
+            kept.append(item)
+            continue
         key = item.nodeid.split("/")[-1]
         if key in deselect:
             dropped.append(item)
@@ -145,7 +150,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # one emulator per folder, stopped when it is done
 def _seeded() -> Iterator[tuple[EmulatorServer, list[str]]]:
     Path("tests/fixtures").mkdir(parents=True, exist_ok=True)
     Path("tests/fixtures/test.png").write_bytes(_png())

@@ -1,7 +1,10 @@
 """A sandbox on an SQLite file: seeding is idempotent, restarts work, accounts can be added.
 
 The subprocess tests run ``segments-orm emulator`` as a user would; each waits for a bounded
-number of banner lines and stops the server with SIGTERM.
+number of banner lines and stops the server with SIGTERM. The commands that end by
+themselves (the account commands, and the refusals at start) mostly run in this process,
+through the same ``segments_orm.cli.main`` that ``python -m segments_orm`` calls: a fresh
+interpreter importing the emulator costs more CPU than all of their work.
 """
 
 from __future__ import annotations
@@ -10,14 +13,16 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Optional
 
 import pytest
 import requests
 
+from segments_orm import cli
 from segments_orm.emulator import Emulator, EmulatorServer
+from segments_orm.emulator import _cli as emulator_cli
 from segments_orm.emulator._admin import SeedConflictError
 
 SEED = {
@@ -41,6 +46,27 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
         env=_env(),
         timeout=120,
     )
+
+
+@pytest.fixture
+def cli_here(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``segments-orm emulator ARGS`` in this process: exit status, stdout and stderr."""
+
+    def started_serving() -> None:
+        # These commands must end by themselves; a broken one fails here instead of hanging.
+        raise AssertionError("the command started serving instead of refusing")
+
+    monkeypatch.setattr(emulator_cli, "_wait_forever", started_serving)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        capfd.readouterr()  # only what this command writes
+        code = cli.main(["emulator", *args])
+        out, err = capfd.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return run
 
 
 def _user(url: str, key: str) -> requests.Response:
@@ -224,12 +250,12 @@ def test_the_sandbox_restarts_with_the_same_flags(sandbox_files):
     assert code == 0, err
 
 
-def test_a_conflicting_seed_at_start_is_one_line_and_exit_2(sandbox_files):
+def test_a_conflicting_seed_at_start_is_one_line_and_exit_2(sandbox_files, cli_here):
     db, seed = sandbox_files
     Emulator(db).close()
     conflicting = seed.with_name("other.json")
     conflicting.write_text(json.dumps({"organizations": [{"name": "demo"}]}), encoding="utf-8")
-    result = _cli("--db", str(db), "--seed", str(conflicting), "--port", "0")
+    result = cli_here("--db", str(db), "--seed", str(conflicting), "--port", "0")
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "error: the seed conflicts with the database: 'demo' is a user in the database, an"
@@ -244,12 +270,14 @@ def test_a_conflicting_seed_at_start_is_one_line_and_exit_2(sandbox_files):
         ("not a database", "file is not a database"),
     ],
 )
-def test_a_database_that_cannot_be_opened_is_one_line_and_exit_2(tmp_path, make, expected):
+def test_a_database_that_cannot_be_opened_is_one_line_and_exit_2(
+    tmp_path, make, expected, cli_here
+):
     db = "/nonexistent/x.sqlite3"
     if make is not None:
         db = str(tmp_path / "junk.sqlite3")
         Path(db).write_text(make, encoding="utf-8")
-    result = _cli("--db", db, "--port", "0")
+    result = cli_here("--db", db, "--port", "0")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -258,9 +286,10 @@ def test_a_database_that_cannot_be_opened_is_one_line_and_exit_2(tmp_path, make,
     assert expected in lines[0]
 
 
-def test_add_user_and_add_key_reach_a_running_sandbox(tmp_path):
+def test_add_user_and_add_key_reach_a_running_sandbox(tmp_path, cli_here):
     db = tmp_path / "sandbox.sqlite3"
     with EmulatorServer(db=db) as server:  # a server on the file, as `emulator --db` runs
+        # The first as a user runs it (the key alone on the process's stdout), the rest here.
         created = _cli("add-user", "alice", "--db", str(db), "--email", "a@x.org")
         assert created.returncode == 0, created.stderr
         key = created.stdout.strip()
@@ -271,25 +300,25 @@ def test_add_user_and_add_key_reach_a_running_sandbox(tmp_path):
         assert me.status_code == 200, me.text
         assert (me.json()["username"], me.json()["email"]) == ("alice", "a@x.org")
 
-        again = _cli("add-user", "alice", "--db", str(db))
+        again = cli_here("add-user", "alice", "--db", str(db))
         assert again.returncode == 2
         assert again.stderr.strip() == (
             "error: the username 'alice' is taken; for another key: segments-orm emulator"
             f" add-key alice --db {db}"
         )
-        second = _cli("add-key", "alice", "--db", str(db))
+        second = cli_here("add-key", "alice", "--db", str(db))
         assert second.returncode == 0, second.stderr
         other = second.stdout.strip()
         assert other != key
         for each in (key, other):
             assert _user(server.url, each).json()["username"] == "alice"
-        unknown = _cli("add-key", "nobody", "--db", str(db))
+        unknown = cli_here("add-key", "nobody", "--db", str(db))
         assert (unknown.returncode, unknown.stderr.strip()) == (2, "error: no user named 'nobody'")
 
 
-def test_add_user_needs_an_existing_emulator_database(tmp_path):
+def test_add_user_needs_an_existing_emulator_database(tmp_path, cli_here):
     missing = tmp_path / "none.sqlite3"
-    result = _cli("add-user", "alice", "--db", str(missing))
+    result = cli_here("add-user", "alice", "--db", str(missing))
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"error: no emulator database at '{missing}' (start `segments-orm emulator --db"
@@ -301,7 +330,7 @@ def test_add_user_needs_an_existing_emulator_database(tmp_path):
 
     sqlite3.connect(other).close()
     other.write_bytes(other.read_bytes())  # an empty SQLite file that is not ours
-    result = _cli("add-user", "alice", "--db", str(other))
+    result = cli_here("add-user", "alice", "--db", str(other))
     assert result.returncode == 2
     assert "is not an emulator database" in result.stderr
 

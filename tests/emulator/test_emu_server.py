@@ -381,6 +381,10 @@ def test_kept_state(segments_emulator):
             "--strict-markers",
             "-p",
             "no:cacheprovider",
+            # Every other installed plugin still loads, ours by its entry point; hypothesis'
+            # alone costs more CPU than the suite (pytest rewrites each of its modules).
+            "-p",
+            "no:hypothesispytest",
             "test_user_suite.py",
         ],
         cwd=tmp_path,

@@ -174,15 +174,24 @@ def test_a_queryset_is_a_grid_and_a_dataset_a_status_bar(
     html = query._repr_html_()
     assert segments_emulator.emulator.stats.requests - before == 1  # one small page
     assert html.count("<img ") == 3 and "PRELABELED" in html
-    pixels = screenshot(html, tmp_path)
+
+    ds.refresh()  # label_stats now counts 2 PRELABELED and 1 UNLABELED
+    bar_html = ds._repr_html_()
+    # One browser run for both: each fragment in an 800 px wide box of its own, side by
+    # side, as each would be alone at the top of an 800 px window (a run costs ~0.7 s CPU).
+    box = "position:absolute;top:0;width:800px;height:600px;overflow:hidden"
+    both = screenshot(
+        f"<div style='{box};left:0'>{html}</div><div style='{box};left:800px'>{bar_html}</div>",
+        tmp_path,
+        size=(1600, 600),
+    )
+    pixels = both[:, :800]
     # Three 160 px thumbnails in a row, each showing the blue image (letterboxed).
     first_row = pixels[30:190]
     blue_columns = (np.abs(first_row - np.array(BLUE)).sum(axis=-1) <= 60).any(axis=0)
     assert blue_columns.sum() >= 3 * 150
 
-    ds.refresh()  # label_stats now counts 2 PRELABELED and 1 UNLABELED
-    bar_html = ds._repr_html_()
-    pixels = screenshot(bar_html, tmp_path)
+    pixels = both[:, 800:]
     row = pixels[20:60]
     prelabeled = (188, 189, 34)
     assert (np.abs(row - np.array(prelabeled)).sum(axis=-1) <= 30).any(axis=0).sum() > 250

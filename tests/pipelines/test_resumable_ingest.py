@@ -4,6 +4,11 @@ For several seeds: a folder of images, then the script killed (SIGKILL) at rando
 a few times, then run to the end. The final state must be exact: every image is one
 sample whose asset holds its bytes, and the only assets beyond those are uploads that
 were in flight at a kill (at most the client's worker count per kill).
+
+The moments are chosen by what the emulator has received, not by the clock, so that a
+kill lands where it was drawn however loaded the machine is: during start-up, when the
+run's n-th request reaches the server (the uploads: two requests per image), or when its
+bulk create does (the samples, committed by the server after the client is gone).
 """
 
 from __future__ import annotations
@@ -30,6 +35,44 @@ KILLS = 3
 WORKERS = 8  # the client's default max_workers
 
 
+class _Watched(Faults):
+    """The test's faults, also keeping the path of every request as the emulator gets it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.paths: list[str] = []
+
+    def decide(self, path: str) -> Any:
+        self.paths.append(path)
+        return super().decide(path)
+
+
+def _kill_at_a_drawn_moment(
+    process: subprocess.Popen[bytes], watched: _Watched, chance: random.Random
+) -> bool:
+    """SIGKILL ``process`` at a moment drawn from ``chance``; False if it ended first."""
+    kind = chance.choice(("start", "request", "request", "samples"))
+    started, first = time.monotonic(), len(watched.paths)
+    wait = chance.uniform(0.0, 0.3)
+    count = chance.randint(1, 2 * IMAGES)
+
+    def reached() -> bool:
+        seen = watched.paths[first:]
+        if kind == "start":
+            return time.monotonic() - started >= wait
+        if kind == "request":
+            return len(seen) >= count
+        return any(path.endswith("/samples_bulk/") for path in seen)
+
+    deadline = started + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if reached():
+            process.kill()  # SIGKILL: no cleanup, no finally
+            return True
+        time.sleep(0.002)
+    return False
+
+
 def _run(env: dict[str, str], dataset: str, folder: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, str(SCRIPT), dataset, str(folder)],
@@ -47,7 +90,8 @@ def test_kill_9_then_the_same_command_leaves_an_exact_state(tmp_path: Path, seed
     folder.mkdir()
     for i in range(IMAGES):
         (folder / f"{i:03}.jpg").write_bytes(f"jpeg {seed} {i}".encode() * 50)
-    with EmulatorServer(db=db, faults=Faults(latency=(0.005, 0.03), seed=seed)) as server:
+    watched = _Watched(latency=(0.005, 0.03), seed=seed)
+    with EmulatorServer(db=db, faults=watched) as server:
         client = so.Client(api_key=server.api_key, api_url=server.url)
         client.datasets.create("photos", task_type="bboxes")
         env = {
@@ -59,10 +103,7 @@ def test_kill_9_then_the_same_command_leaves_an_exact_state(tmp_path: Path, seed
         kills = 0
         for _ in range(KILLS):
             process = _run(env, "demo/photos", folder)
-            time.sleep(chance.uniform(0.3, 2.5))  # imports, uploads or samples: any moment
-            if process.poll() is None:
-                process.kill()  # SIGKILL: no cleanup, no finally
-                kills += 1
+            kills += _kill_at_a_drawn_moment(process, watched, chance)
             process.communicate(timeout=60)
         final = _run(env, "demo/photos", folder)
         out, err = final.communicate(timeout=120)

@@ -406,7 +406,9 @@ def test_the_rate_limiter_keeps_no_entry_for_unknown_keys():
     server = start_target(rate_limit=[1000, 60])
     try:
         session = requests.Session()
-        for _ in range(500):
+        # Each unknown key would be an entry of its own: any count shows one kept, and 50
+        # stay far below the limit, so none is refused for the rate rather than the key.
+        for _ in range(50):
             response = session.get(
                 f"{server.url}user", headers={"Authorization": f"APIKey {uuid.uuid4().hex}"}
             )
