@@ -172,12 +172,24 @@ class _Background:
             self.process.wait(timeout=60)
 
 
+#: Run a program with Ctrl-C (SIGINT) at its default, as from a terminal. A shell starts
+#: background jobs with SIGINT ignored and every child inherits that, and Python then
+#: never turns SIGINT into KeyboardInterrupt: under ``pytest ... &`` the emulator would
+#: ignore the Ctrl-C this test sends it. Set in the child just before exec, so no thread
+#: of the test process is involved.
+_INTERRUPTIBLE = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 class _Emulator:
     """A ``segments-orm emulator`` process of the fresh venv, stopped with Ctrl-C."""
 
     def __init__(self, newcomer: Venv, *args: str) -> None:
+        program = [str(newcomer.bin / "segments-orm"), "emulator", "--port", "0", *args]
         self.process = subprocess.Popen(
-            [str(newcomer.bin / "segments-orm"), "emulator", "--port", "0", *args],
+            [sys.executable, "-c", _INTERRUPTIBLE, *program],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
