@@ -52,16 +52,23 @@ class Venv(NamedTuple):
         timeout: float = 300,
     ) -> subprocess.CompletedProcess[str]:
         """Run a program of the venv (or any) with the venv's environment."""
-        return subprocess.run(
-            list(args),
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            cwd=cwd,
-            env=self.env if env is None else env,
-            stdin=subprocess.DEVNULL,
-            timeout=timeout,
-        )
+        return _run(list(args), env=self.env if env is None else env, cwd=cwd, timeout=timeout)
+
+
+def _run(
+    args: list[str], *, env: dict[str, str], cwd: Path = ROOT, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run a program to its end, its output captured as text, nothing on its input."""
+    return subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
 
 
 def _make_venv(where: Path, bin_dir: Path, env: dict[str, str]) -> None:
@@ -83,15 +90,7 @@ def _make_venv(where: Path, bin_dir: Path, env: dict[str, str]) -> None:
         command = [sys.executable, "-m", "pip", "--python", python, "install", "-q", "pip"]
     else:
         command = [python, "-m", "ensurepip", "--default-pip"]
-    made = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=600,
-    )
+    made = _run(command, env=env, timeout=600)
     assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
 
 
@@ -119,16 +118,7 @@ def newcomer(tmp_path_factory: pytest.TempPathFactory) -> Venv:
         PYTHONIOENCODING="utf-8",
     )
     _make_venv(home / "venv", bin_dir, env)
-    first = subprocess.run(
-        ["bash", "-c", README_FIRST],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=900,
-    )
+    first = _run(["bash", "-c", README_FIRST], env=env, timeout=900)
     return Venv(bin_dir, env, first)
 
 
