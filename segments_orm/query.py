@@ -348,10 +348,9 @@ class QuerySet(Generic[T]):
         For a caller that knows about how many items there are (a dataset's sample count):
         those pages travel together instead of one after the other (with the page after
         them when theirs would end full, to prove the end). If the last one read is full
-        (the count was stale),
-        the rest is read page by page as ``_raw_pages`` does. Pages read at once may
-        overlap or miss an item that moved while they were read; the caller must cope
-        (``bulk_set`` reads a missing sample's own label).
+        (the count was stale), the rest is read page by page as ``_raw_pages`` does. Pages
+        read at once may overlap or miss an item that moved while they were read; the
+        caller must cope (``bulk_set`` reads a missing sample's own label).
 
         Network: one request per page, up to ``max_workers`` at once.
         """

@@ -336,10 +336,10 @@ class DatasetLabelManager(Manager[Label]):
         Every label is checked before any request. Then the labels' statuses are read
         (the dataset's samples with their label summaries, one request per 1000 samples,
         those pages at once; for a dataset much larger than the call, a GET per item),
-        and one PUT per sample
-        runs on up to the client's ``max_workers`` threads. A label a person
-        worked on (any status but PRELABELED or UNLABELED) is skipped, unless
-        ``overwrite=True``. A PUT is idempotent, so a failed call can simply be run again.
+        and one PUT per sample runs on up to the client's ``max_workers`` threads. A
+        label a person worked on (any status but PRELABELED or UNLABELED) is skipped,
+        unless ``overwrite=True``. A PUT is idempotent, so a failed call can simply be
+        run again.
 
         Network: one request per item, plus the status reads above (and a GET of each
         label kept, to return it).
