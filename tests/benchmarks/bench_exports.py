@@ -33,7 +33,7 @@ def _png(width: int, height: int, seed: int) -> bytes:
 def bench_export(quick: bool, server: Any, row_type: Any, alternate: Any, orm_client: Any) -> Any:
     """Build the release, warm both caches, then time the two writers side by side."""
 
-    count = 100 if quick else 1_000
+    count = 40 if quick else 1_000
     reps = 2 if quick else 7
     row = row_type(
         "B8", f"write coco-instance for a {count:,}-sample bboxes release, images cached"

@@ -59,10 +59,10 @@ class Sizes:
 
     def __init__(self, quick: bool) -> None:
         self.quick = quick
-        self.b1_reps = 2 if quick else 15
+        self.b1_reps = 1 if quick else 15
         self.b1_warmups = 0 if quick else 1  # untimed imports of each module first
         self.b2_page = 1000
-        self.b2_reps = 3 if quick else 25
+        self.b2_reps = 2 if quick else 25
         self.b3_samples = 1_000 if quick else 20_000
         self.b3_reps = 2 if quick else 7
         self.b4_samples = 300 if quick else 10_000
@@ -72,7 +72,7 @@ class Sizes:
         self.b5_loop = 40 if quick else 100
         self.b5_reps = 1 if quick else 3
         self.b5_latency = 0.02
-        self.b6_samples = 3_000 if quick else 50_000
+        self.b6_samples = 2_000 if quick else 50_000
         self.b6_reps = 1 if quick else 2
 
 
@@ -706,7 +706,7 @@ def bench_memory(sizes: Sizes, server: _EmulatorProcess) -> Row:
 def bench_to_pandas(quick: bool, server: _EmulatorProcess) -> Row:
     import pandas
 
-    count = 1_500 if quick else 20_000  # quick: still two pages
+    count = 1_100 if quick else 20_000  # quick: still two pages
     reps = 2 if quick else 5
     row = Row("B7", f"a DataFrame of a {count:,}-sample dataset")
     client = orm_client(server)
