@@ -20,19 +20,31 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from run import (  # noqa: E402  (the shared helpers of the main benchmark runner)
-    WORKERS,
-    Row,
-    alternate,
-    emulator,
-    new_dataset,
-    orm_client,
-    print_row,
-    print_summary,
-    sample_dicts,
-)
+if __package__:  # imported by tests/benchmarks/test_pipelines_quick.py
+    from .run import (
+        WORKERS,
+        Row,
+        alternate,
+        emulator,
+        new_dataset,
+        orm_client,
+        print_row,
+        print_summary,
+        sample_dicts,
+    )
+else:  # a script: the main benchmark runner's shared helpers are in its folder
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from run import (  # type: ignore[no-redef]
+        WORKERS,
+        Row,
+        alternate,
+        emulator,
+        new_dataset,
+        orm_client,
+        print_row,
+        print_summary,
+        sample_dicts,
+    )
 
 
 def bench_uploads(quick: bool) -> Row:
