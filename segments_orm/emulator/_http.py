@@ -260,16 +260,27 @@ class Field:
         self.nullable = nullable
 
 
-def validate(data: Mapping[str, Any], spec: Mapping[str, Field]) -> dict[str, Any]:
+def validate(
+    data: Mapping[str, Any], spec: Mapping[str, Field], *, source_bytes: Optional[int] = None
+) -> dict[str, Any]:
     """Check the keys of ``data`` named in ``spec``; return the cleaned values present.
 
     Unknown keys are ignored, as DRF serializers do.
+
+    Args:
+        data: The parsed body (or one item of it).
+        spec: How each key is checked.
+        source_bytes: The size of the JSON text ``data`` was parsed from, when the caller
+            knows it and the converters of ``spec`` return the parsed values unchanged. A
+            value's compact form is at most `_MAX_GROWTH` times the text it came from, so
+            below `MAX_FIELD_BYTES` divided by that no field is measured.
 
     Raises:
         ApiError: A 400 listing every invalid field.
     """
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
+    measure = source_bytes is None or source_bytes * _MAX_GROWTH > MAX_FIELD_BYTES
     for key, field in spec.items():
         if key not in data:
             if field.required:
@@ -287,11 +298,18 @@ def validate(data: Mapping[str, Any], spec: Mapping[str, Field]) -> dict[str, An
         except ValueError as error:
             errors[key] = [str(error)]
             continue
-        if isinstance(cleaned[key], (dict, list, str)) and _too_large(cleaned[key]):
+        if measure and isinstance(cleaned[key], (dict, list, str)) and _too_large(cleaned[key]):
             errors[key] = [f"Ensure this field has no more than {MAX_FIELD_BYTES} bytes."]
     if errors:
         raise ApiError(400, errors)
     return cleaned
+
+
+#: How many times longer than its JSON text a value's compact serialisation can be. Only
+#: floats grow ("1e5" becomes "100000.0"): a float's repr has at most 24 characters and its
+#: text at least 3. Strings do not (an escape never serialises longer than it was written),
+#: nor do integers, literals or the punctuation (whitespace is dropped).
+_MAX_GROWTH = 8
 
 
 def _too_large(value: Any) -> bool:

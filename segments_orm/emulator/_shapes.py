@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
@@ -23,6 +24,7 @@ __all__ = [
     "check_json_values",
     "check_label_attributes",
     "json_checked",
+    "may_hold_wide_integers",
     "non_finite_error",
 ]
 
@@ -472,15 +474,22 @@ def json_checked(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return checked
 
 
-def check_label_attributes(task_type: str, attributes: Any) -> None:
+def check_label_attributes(task_type: str, attributes: Any, *, wide_integers: bool = True) -> None:
     """Check a label's attributes against the shape of its dataset's task type.
 
     A task type the emulator does not know (none today) is only checked for plain values.
 
+    Args:
+        task_type: The dataset's task type.
+        attributes: The label's attributes.
+        wide_integers: False when the body they came from cannot hold an integer past 64
+            bits (`may_hold_wide_integers`): the walk looking for one is then skipped.
+
     Raises:
         InvalidShapeError: naming the path of the first problem found.
     """
-    check_json_values(attributes)
+    if wide_integers:
+        check_json_values(attributes)
     shape = LABEL_SHAPES.get(task_type)
     if shape is not None:
         shape(attributes, "")
@@ -510,6 +519,19 @@ def check_json_values(value: Any, path: str = "") -> None:
             and not INT_RANGE[0] <= item <= INT_RANGE[1]
         ):
             raise InvalidShapeError(where, "the integer is out of range (64-bit signed)")
+
+
+#: 19 digits in a row: the shortest integer past 64 bits has them (2**63 has 19 digits).
+_NINETEEN_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def may_hold_wide_integers(body: bytes) -> bool:
+    """Tell whether a JSON text may hold an integer a 64-bit column cannot keep.
+
+    A JSON integer is a run of ASCII digits, so a body without 19 of them in a row holds
+    none: a search at C speed, instead of a walk over every value once parsed.
+    """
+    return _NINETEEN_DIGITS.search(body) is not None
 
 
 def _has_wide_integer(value: Any) -> bool:
