@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlsplit
 
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request, Response
 
 from segments_orm.emulator import _admin
@@ -207,26 +209,86 @@ def _query(raw_query: str) -> dict[str, str]:
         ) from None
 
 
-def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] = None) -> Response:
+class JsonAnswer:
+    """A JSON answer, served to WSGI as werkzeug's `Response` would serve it, built cheaply.
+
+    Every API answer is one of these: a status, ``Content-Type: application/json``, its
+    ``Content-Length`` and the headers given, in that order, and the body, which a HEAD
+    request does not get. werkzeug's `Response` does the same through a general machinery
+    (header objects, iterators, status parsing) that cost as much as the answer's content.
+
+    Attributes:
+        status_code: The HTTP status.
+    """
+
+    __slots__ = ("_body", "_headers", "_status", "status_code")
+
+    def __init__(self, status: int, body: bytes, headers: Optional[Mapping[str, str]]) -> None:
+        self.status_code = status
+        self._status = _status_line(status)
+        self._body = body
+        answer_headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+        ]
+        for key, value in (headers or {}).items():
+            # Set, not added, as werkzeug's headers[key] = value: a header of that name
+            # already there takes the value in its place.
+            lowered = key.lower()
+            for index, (name, _) in enumerate(answer_headers):
+                if name.lower() == lowered:
+                    answer_headers[index] = (key, value)
+                    break
+            else:
+                answer_headers.append((key, value))
+        self._headers = answer_headers
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        """Serve the answer to one WSGI request."""
+        start_response(self._status, list(self._headers))
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            return []
+        return [self._body]
+
+
+@functools.lru_cache(maxsize=64)
+def _status_line(status: int) -> str:
+    # As werkzeug writes it ("201 CREATED"); a code it does not know is "UNKNOWN".
+    return f"{status} {HTTP_STATUS_CODES.get(status, 'unknown').upper()}"
+
+
+#: What the WSGI application answers: JSON, or a file (an object of the storage, a release).
+Answer = Union[JsonAnswer, Response]
+
+
+def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] = None) -> Answer:
     """Render a status and a JSON body (``None`` for an empty body)."""
-    if body is None:
-        response = Response(b"", status=status)
-        response.headers.pop("Content-Type", None)
-    else:
-        text = json.dumps(body, ensure_ascii=False)
-        if len(text) > MAX_RESPONSE_BYTES // 4 and len(text.encode()) > MAX_RESPONSE_BYTES:
-            text = json.dumps(
-                {
-                    "detail": f"The answer would exceed {MAX_RESPONSE_BYTES} bytes;"
-                    " ask for a smaller page (per_page).",
-                    "limit": "max_response_bytes",
-                }
-            )
-            status, headers = 400, None
-        response = Response(text, status=status, content_type="application/json")
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
+    if body is None or status in _NO_BODY_STATUSES:
+        # Rare (204 answers): werkzeug knows which headers such an answer must drop.
+        if body is None:
+            response = Response(b"", status=status)
+            response.headers.pop("Content-Type", None)
+        else:
+            text = json.dumps(body, ensure_ascii=False)
+            response = Response(text, status=status, content_type="application/json")
+        for key, value in (headers or {}).items():
+            response.headers[key] = value
+        return response
+    text = json.dumps(body, ensure_ascii=False)
+    if len(text) > MAX_RESPONSE_BYTES // 4 and len(text.encode()) > MAX_RESPONSE_BYTES:
+        text = json.dumps(
+            {
+                "detail": f"The answer would exceed {MAX_RESPONSE_BYTES} bytes;"
+                " ask for a smaller page (per_page).",
+                "limit": "max_response_bytes",
+            }
+        )
+        status, headers = 400, None
+    return JsonAnswer(status, text.encode("utf-8"), headers)
+
+
+#: Statuses whose answers have no body (RFC 9110 6.4.1).
+_NO_BODY_STATUSES = frozenset({*range(100, 200), 204, 304})
 
 
 def _read_body(request: Request) -> bytes:
@@ -235,7 +297,9 @@ def _read_body(request: Request) -> bytes:
     length = request.content_length
     if length is not None and length > MAX_BODY_BYTES:
         raise too_large
-    data = request.stream.read(MAX_BODY_BYTES + 1)
+    # A stream read for n bytes may allocate n at once: ask for the announced length, not
+    # for the cap, when there is one (the stream never gives more than it announces).
+    data = request.stream.read(MAX_BODY_BYTES + 1 if length is None else length)
     if len(data) > MAX_BODY_BYTES:
         raise too_large
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
@@ -494,7 +558,7 @@ class Emulator:
         self._stats.count_status(response.status_code)
         return response(environ, start_response)
 
-    def _respond(self, request: Request, environ: WSGIEnvironment) -> Response:
+    def _respond(self, request: Request, environ: WSGIEnvironment) -> Answer:
         stats = self._stats
         stats.count_request()
         raw_path, raw_query = _raw_target(environ)
@@ -517,7 +581,7 @@ class Emulator:
             _drop(environ)
         return response
 
-    def _dispatch(self, request: Request, raw_path: str, raw_query: str) -> Response:
+    def _dispatch(self, request: Request, raw_path: str, raw_query: str) -> Answer:
         try:
             if len(raw_path) + len(raw_query) > MAX_URI_BYTES:
                 raise over_limit(
@@ -643,7 +707,7 @@ def _parse_outside_lock(body: bytes) -> Optional[tuple[Any, Optional[ApiError]]]
         return None, error
 
 
-def _fault_response(status: int, retry_after: int) -> Response:
+def _fault_response(status: int, retry_after: int) -> Answer:
     detail = ERROR_BODIES[status].format(retry_after=retry_after)
     headers = {"Retry-After": str(retry_after)} if status in (429, 503) else {}
     return json_response(status, {"detail": detail}, headers)
