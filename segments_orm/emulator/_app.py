@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlsplit
 
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import get_content_length, get_input_stream
 
 from segments_orm.emulator import _admin
 from segments_orm.emulator import _handlers as h
@@ -182,14 +183,31 @@ def _raw_target(environ: WSGIEnvironment) -> tuple[str, str]:
     """
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw:
+        if raw[:1] == "/" and raw[1:2] != "/" and not _SPLIT_REMOVES.intersection(raw):
+            # What urlsplit does with an origin-form target (a path, no scheme or host,
+            # nothing it would strip), without its general machinery.
+            path, _, query = raw.partition("#")[0].partition("?")
+            return path, query
         parts = urlsplit(raw)
         return parts.path or "/", parts.query
     path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
     return quote(path, safe="/:@!$&'()*+,;=-._~"), environ.get("QUERY_STRING", "")
 
 
+#: The characters urlsplit removes from a URL wherever they are.
+_SPLIT_REMOVES = frozenset("\t\r\n")
+
+
 def _path_segments(raw_path: str) -> list[str]:
     """Split the raw path on ``/`` first, then percent-decode each segment."""
+    if raw_path.isascii() and "%" not in raw_path:
+        # Nothing to decode: each segment is the text between the slashes.
+        segments = raw_path.split("/")
+        if segments and segments[0] == "":
+            segments = segments[1:]
+        if segments and segments[-1] == "":
+            segments = segments[:-1]
+        return segments
     parts = raw_path.encode("latin-1", "replace").split(b"/")
     if parts and parts[0] == b"":
         parts = parts[1:]
@@ -291,18 +309,21 @@ def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] =
 _NO_BODY_STATUSES = frozenset({*range(100, 200), 204, 304})
 
 
-def _read_body(request: Request) -> bytes:
-    """Read the request body, gunzipping it when asked, within `MAX_BODY_BYTES`."""
-    too_large = ApiError(400, {"detail": f"Request body exceeds {MAX_BODY_BYTES} bytes."})
-    length = request.content_length
+def _read_body(environ: WSGIEnvironment) -> bytes:
+    """Read the request body, gunzipping it when asked, within `MAX_BODY_BYTES`.
+
+    From the environ, as werkzeug's Request would read it (its ``content_length``,
+    ``stream`` and headers are these functions and keys) without building its properties.
+    """
+    length = get_content_length(environ)
     if length is not None and length > MAX_BODY_BYTES:
-        raise too_large
+        raise _body_too_large()
     # A stream read for n bytes may allocate n at once: ask for the announced length, not
     # for the cap, when there is one (the stream never gives more than it announces).
-    data = request.stream.read(MAX_BODY_BYTES + 1 if length is None else length)
+    data = get_input_stream(environ).read(MAX_BODY_BYTES + 1 if length is None else length)
     if len(data) > MAX_BODY_BYTES:
-        raise too_large
-    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+        raise _body_too_large()
+    encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
     if encoding in ("", "identity"):
         return data
     if encoding != "gzip":
@@ -313,10 +334,14 @@ def _read_body(request: Request) -> bytes:
     except zlib.error as error:
         raise ApiError(400, {"detail": f"Malformed gzip body: {error}"}) from None
     if len(inflated) > MAX_BODY_BYTES:
-        raise too_large
+        raise _body_too_large()
     if not decompressor.eof:
         raise ApiError(400, {"detail": "Malformed gzip body: truncated stream."})
     return inflated
+
+
+def _body_too_large() -> ApiError:
+    return ApiError(400, {"detail": f"Request body exceeds {MAX_BODY_BYTES} bytes."})
 
 
 class _ConnectionDroppedError(ConnectionAbortedError):
@@ -602,10 +627,8 @@ class Emulator:
                 request.form_data_parser_class = WholeBodyFormParser
                 request.files  # noqa: B018 - parse the form outside the store's lock
             elif handler is not None:
-                body = _read_body(request)
+                body = _read_body(request.environ)
                 parsed = _parse_outside_lock(body)
-            # Not request.host_url: it IRI-decodes the whole URL, a hot spot on every request.
-            base_url = f"{request.scheme}://{request.host}/"
             with self.store.transaction(self.max_request_seconds) as tx:
                 user = self._authenticate(tx, route, key)
                 if route.auth != "none":  # the object store is not the API; S3 has no such limit
@@ -618,7 +641,7 @@ class Emulator:
                         {"detail": f'Method "{request.method}" not allowed.'},
                         {"Allow": ", ".join(sorted(route.methods))},
                     )
-                ctx = Ctx(self, request, tx, user, params, query, body, base_url, parsed)
+                ctx = Ctx(self, request, tx, user, params, query, body, None, parsed)
                 reply = handler(ctx)
         except ApiError as error:
             return json_response(error.status, error.body, error.headers)
@@ -648,7 +671,7 @@ class Emulator:
         """Return the API key sent, or None; reject a malformed header."""
         if route.auth == "none":
             return None
-        header = request.headers.get("Authorization", "")
+        header = str(request.environ.get("HTTP_AUTHORIZATION", ""))  # headers["Authorization"]
         scheme, _, key = header.strip().partition(" ")
         if scheme.lower() != "apikey":
             return None

@@ -113,9 +113,9 @@ def parse_json(body: bytes) -> Any:
     except UnicodeDecodeError as error:
         raise ApiError(400, {"detail": f"JSON parse error - {error}"}) from None
     try:
-        data = json.loads(
-            text, parse_constant=_reject_constant, parse_float=_finite, parse_int=_bounded_int
-        )
+        if text.startswith("\ufeff"):  # json.loads checks this before it decodes
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        data = _BODY_DECODER.decode(text)
         # "\ud800" is valid JSON but no valid text: refuse it here, not in the store. The
         # text came from valid UTF-8, so only a \uD800-\uDFFF escape can make one; a body
         # without "\ud" is not encoded again to find out.
@@ -168,7 +168,7 @@ class Ctx:
         params: dict[str, str],
         query: dict[str, str],
         body: bytes,
-        base_url: str,
+        base_url: Optional[str],
         parsed: Optional[tuple[Any, Optional[ApiError]]] = None,
     ) -> None:
         self.emulator = emulator
@@ -178,9 +178,20 @@ class Ctx:
         self.params = params
         self.query = query
         self.body = body
-        self.base_url = base_url
+        self._base_url = base_url
         # The body as parsed before the store's lock was taken: (value, error).
         self._parsed = parsed
+
+    @property
+    def base_url(self) -> str:
+        """The root URL the request came to (``http://host:port/``); from the request if None.
+
+        Only the handlers that issue URLs ask for it, so it is worked out on demand.
+        """
+        if self._base_url is None:
+            # Not request.host_url: it IRI-decodes the whole URL.
+            self._base_url = f"{self.request.scheme}://{self.request.host}/"
+        return self._base_url
 
     @property
     def username(self) -> str:
@@ -232,6 +243,13 @@ def _bounded_int(text: str) -> int:
     if len(text) > 4300:
         raise ValueError("Exceeds the limit (4300 digits) for an integer")
     return int(text)
+
+
+#: What json.loads(text, parse_constant=..., parse_float=..., parse_int=...) would build
+#: for every body: built once, as json.loads builds its default decoder once.
+_BODY_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_finite, parse_int=_bounded_int
+)
 
 
 def _type_name(value: Any) -> str:

@@ -147,7 +147,8 @@ _TABLES = (
 
 def now_iso() -> str:
     """Return the current UTC time as ISO-8601 with microseconds and ``Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime("%Y-%m-%dT%H:%M:%S.%fZ"): the same text, at a fraction of the cost.
+    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def new_api_key() -> str:
