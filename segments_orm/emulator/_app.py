@@ -78,26 +78,38 @@ class Route:
         self.methods = dict(methods)
         self.auth = auth
         self.multipart = multipart
+        # Each segment read once: (literal, None), (None, name) or (None, "*name").
+        self._parts = tuple(_pattern_part(part) for part in self.segments)
 
     def match(self, segments: list[str]) -> Optional[dict[str, str]]:
         """Return the path parameters when ``segments`` fits this route, else None."""
         params: dict[str, str] = {}
-        for index, part in enumerate(self.segments):
-            if part.startswith("{") and part.endswith("*}"):
+        count = len(segments)
+        for index, (literal, name) in enumerate(self._parts):
+            if name is not None and name[0] == "*":
                 rest = segments[index:]
-                if not rest or any(not segment for segment in rest):
+                if not rest or not all(rest):
                     return None
-                params[part[1:-2]] = "/".join(rest)
+                params[name[1:]] = "/".join(rest)
                 return params
-            if index >= len(segments):
+            if index >= count:
                 return None
-            if part.startswith("{"):
-                if not segments[index]:
+            if name is None:
+                if literal != segments[index]:
                     return None
-                params[part[1:-1]] = segments[index]
-            elif part != segments[index]:
+            elif not segments[index]:
                 return None
-        return params if len(segments) == len(self.segments) else None
+            else:
+                params[name] = segments[index]
+        return params if count == len(self._parts) else None
+
+
+def _pattern_part(part: str) -> tuple[Optional[str], Optional[str]]:
+    if part.startswith("{") and part.endswith("*}"):
+        return None, "*" + part[1:-2]
+    if part.startswith("{"):
+        return None, part[1:-1]
+    return part, None
 
 
 _DS = "/datasets/{owner}/{name}"
@@ -217,6 +229,8 @@ def _path_segments(raw_path: str) -> list[str]:
 
 
 def _query(raw_query: str) -> dict[str, str]:
+    if not raw_query:
+        return {}
     text = raw_query.encode("latin-1", "replace").decode("utf-8", "replace")
     try:
         return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_QUERY_PARAMETERS))
@@ -292,7 +306,7 @@ def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] =
         for key, value in (headers or {}).items():
             response.headers[key] = value
         return response
-    text = json.dumps(body, ensure_ascii=False)
+    text = _ANSWER_ENCODER.encode(body)
     if len(text) > MAX_RESPONSE_BYTES // 4 and len(text.encode()) > MAX_RESPONSE_BYTES:
         text = json.dumps(
             {
@@ -304,6 +318,9 @@ def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] =
         status, headers = 400, None
     return JsonAnswer(status, text.encode("utf-8"), headers)
 
+
+#: json.dumps(body, ensure_ascii=False) builds this encoder per call; it is stateless.
+_ANSWER_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 #: Statuses whose answers have no body (RFC 9110 6.4.1).
 _NO_BODY_STATUSES = frozenset({*range(100, 200), 204, 304})

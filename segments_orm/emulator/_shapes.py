@@ -118,6 +118,9 @@ def _list(item: Check, *, unique_ids: bool = False) -> Check:
     return check
 
 
+_MISSING = object()
+
+
 def _obj(
     required: Mapping[str, Check],
     optional: Optional[Mapping[str, Check]] = None,
@@ -128,22 +131,30 @@ def _obj(
     """Check an object: required keys non-null, optional keys null or valid, maybe closed."""
     optional = dict(optional or {})
     known = sorted({*required, *optional})
+    known_keys = frozenset(known)
+    # Tuples, and the path of a child joined inline (what _at does, the keys being text):
+    # this runs for every object of every label written.
+    required_items = tuple(required.items())
+    optional_items = tuple(optional.items())
 
     def check(value: Any, path: str) -> None:
         _object(value, path)
-        if closed:  # first, so that {"wrong_key": ...} is refused by that name
+        # first, so that {"wrong_key": ...} is refused by that name
+        if closed and not known_keys.issuperset(value):
             for key in value:
-                if key not in required and key not in optional:
+                if key not in known_keys:
                     raise InvalidShapeError(_at(path, key), f"unknown key; the keys are {known}")
-        for key, item in required.items():
-            if key not in value:
+        for key, item in required_items:
+            child = value.get(key, _MISSING)
+            if child is _MISSING:
                 raise InvalidShapeError(_at(path, key), "this field is required")
-            if value[key] is None:
+            if child is None:
                 raise InvalidShapeError(_at(path, key), "this field may not be null")
-            item(value[key], _at(path, key))
-        for key, item in optional.items():
-            if value.get(key) is not None:
-                item(value[key], _at(path, key))
+            item(child, f"{path}.{key}" if path else key)
+        for key, item in optional_items:
+            child = value.get(key)
+            if child is not None:
+                item(child, f"{path}.{key}" if path else key)
         if rule is not None:
             rule(value, path)
 
@@ -178,6 +189,8 @@ def _points(dimensions: int) -> Check:
     def point(value: Any, path: str) -> None:
         if not isinstance(value, list) or len(value) != dimensions:
             raise InvalidShapeError(path, f"a point is {axes}")
+        if all(type(number) is float for number in value):
+            return  # a float is a number; only integers have a range to check
         for index, number in enumerate(value):
             _number(number, f"{path}[{index}]")
 

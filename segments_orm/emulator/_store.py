@@ -204,9 +204,14 @@ class Tx:
         return None if row is None else row[0]
 
 
+#: What json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False) builds
+#: per call; it is stateless, so one serves every thread.
+_DOC_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def dump(doc: Any) -> str:
     """Serialise a JSON document for a ``doc`` column."""
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _DOC_ENCODER.encode(doc)
 
 
 def load(text: str) -> Any:
