@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import uuid
 from typing import Any, Callable, Optional
@@ -49,6 +50,8 @@ def _label_attributes_for(
     return convert
 
 
+# Built once per kind of write: a spec is read, never changed, and there are few task types.
+@functools.lru_cache(maxsize=128)
 def _label_spec(task_type: str, *, partial: bool, wide_integers: bool = True) -> dict[str, Field]:
     return {
         "label_status": Field(one_of(_WRITABLE_STATUSES)),
@@ -67,7 +70,18 @@ def _label_target(ctx: Ctx, action: str) -> tuple[sqlite3.Row, sqlite3.Row, str,
 
 
 def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
-    sample, dataset, labelset, role = _label_target(ctx, "write_labels")
+    sample, dataset, role = _sample_with_role(ctx, ctx.params["uuid"], "write_labels")
+    labelset = ctx.params["labelset"]
+    # The labelset (404 if the dataset has none of that name) and the label already
+    # there, if any, in one query: a label's columns are never null.
+    found = ctx.tx.one(
+        "SELECT l.label_status, l.doc FROM labelsets s LEFT JOIN labels l"
+        " ON l.sample_uuid = ? AND l.labelset = s.name WHERE s.dataset_id = ? AND s.name = ?",
+        (sample["uuid"], dataset["id"], labelset),
+    )
+    if found is None:
+        raise not_found()
+    existing = None if found["doc"] is None else found
     task_type = _task_type(dataset)
     spec = _label_spec(
         task_type, partial=not replace, wide_integers=may_hold_wide_integers(ctx.body)
@@ -75,10 +89,6 @@ def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
     values = validate(ctx.object_body(), spec, source_bytes=len(ctx.body))
     if "label_status" in values:
         authorize_status(role, values["label_status"])
-    existing = ctx.tx.one(
-        "SELECT label_status, doc FROM labels WHERE sample_uuid = ? AND labelset = ?",
-        (sample["uuid"], labelset),
-    )
     now = now_iso()
     if existing is None and not replace:
         raise not_found()
