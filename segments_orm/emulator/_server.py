@@ -13,6 +13,7 @@ go to the emulator's logger at DEBUG level.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -30,6 +31,7 @@ from waitress.parser import HTTPRequestParser
 from waitress.rfc7230 import FIELD_VALUE, TCHAR
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
+from waitress.utilities import build_http_date
 
 from segments_orm.emulator._app import SOCKET_ENVIRON_KEY, Emulator, SeedData
 from segments_orm.emulator._faults import Faults
@@ -104,6 +106,11 @@ class _JsonErrorTask(ErrorTask):  # type: ignore[misc]
         self.write(payload)
 
 
+@functools.lru_cache(maxsize=4)
+def _http_date(second: int) -> str:
+    return str(build_http_date(second))
+
+
 class _Task(WSGITask):  # type: ignore[misc]
     """Run the application; give it the socket so that drop faults can hang up."""
 
@@ -158,6 +165,11 @@ class _Task(WSGITask):  # type: ignore[misc]
         self._keep_alive_without_body = (
             self.version == "1.1" and not self.has_body and not asked_close
         )
+        headers = self.response_headers
+        if not any(name.lower() == "date" for name, _ in headers):
+            # The Date waitress would add (its text for the second the task started),
+            # formatted once a second rather than once an answer.
+            headers.append(("Date", _http_date(int(self.start_time))))
         try:
             return super().build_response_header()  # type: ignore[no-any-return]
         finally:
@@ -326,8 +338,11 @@ class _Server(TcpWSGIServer):  # type: ignore[misc]
         from waitress import wasyncore
 
         try:
+            # One turn of wasyncore.loop(timeout=0.1, map=..., use_poll=True, count=1),
+            # without its per-call dispatch.
             while not self._stopping.is_set():
-                wasyncore.loop(timeout=0.1, map=self._map, use_poll=True, count=1)
+                if self._map:
+                    wasyncore.poll2(0.1, self._map)
         finally:
             for channel in list(self.active_channels.values()):
                 with contextlib.suppress(OSError):
