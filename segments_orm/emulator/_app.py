@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -14,7 +15,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlsplit
 
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import get_content_length, get_input_stream
 
 from segments_orm.emulator import _admin
 from segments_orm.emulator import _handlers as h
@@ -75,26 +78,38 @@ class Route:
         self.methods = dict(methods)
         self.auth = auth
         self.multipart = multipart
+        # Each segment read once: (literal, None), (None, name) or (None, "*name").
+        self._parts = tuple(_pattern_part(part) for part in self.segments)
 
     def match(self, segments: list[str]) -> Optional[dict[str, str]]:
         """Return the path parameters when ``segments`` fits this route, else None."""
         params: dict[str, str] = {}
-        for index, part in enumerate(self.segments):
-            if part.startswith("{") and part.endswith("*}"):
+        count = len(segments)
+        for index, (literal, name) in enumerate(self._parts):
+            if name is not None and name[0] == "*":
                 rest = segments[index:]
-                if not rest or any(not segment for segment in rest):
+                if not rest or not all(rest):
                     return None
-                params[part[1:-2]] = "/".join(rest)
+                params[name[1:]] = "/".join(rest)
                 return params
-            if index >= len(segments):
+            if index >= count:
                 return None
-            if part.startswith("{"):
-                if not segments[index]:
+            if name is None:
+                if literal != segments[index]:
                     return None
-                params[part[1:-1]] = segments[index]
-            elif part != segments[index]:
+            elif not segments[index]:
                 return None
-        return params if len(segments) == len(self.segments) else None
+            else:
+                params[name] = segments[index]
+        return params if count == len(self._parts) else None
+
+
+def _pattern_part(part: str) -> tuple[Optional[str], Optional[str]]:
+    if part.startswith("{") and part.endswith("*}"):
+        return None, "*" + part[1:-2]
+    if part.startswith("{"):
+        return None, part[1:-1]
+    return part, None
 
 
 _DS = "/datasets/{owner}/{name}"
@@ -180,14 +195,31 @@ def _raw_target(environ: WSGIEnvironment) -> tuple[str, str]:
     """
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw:
+        if raw[:1] == "/" and raw[1:2] != "/" and not _SPLIT_REMOVES.intersection(raw):
+            # What urlsplit does with an origin-form target (a path, no scheme or host,
+            # nothing it would strip), without its general machinery.
+            path, _, query = raw.partition("#")[0].partition("?")
+            return path, query
         parts = urlsplit(raw)
         return parts.path or "/", parts.query
     path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
     return quote(path, safe="/:@!$&'()*+,;=-._~"), environ.get("QUERY_STRING", "")
 
 
+#: The characters urlsplit removes from a URL wherever they are.
+_SPLIT_REMOVES = frozenset("\t\r\n")
+
+
 def _path_segments(raw_path: str) -> list[str]:
     """Split the raw path on ``/`` first, then percent-decode each segment."""
+    if raw_path.isascii() and "%" not in raw_path:
+        # Nothing to decode: each segment is the text between the slashes.
+        segments = raw_path.split("/")
+        if segments and segments[0] == "":
+            segments = segments[1:]
+        if segments and segments[-1] == "":
+            segments = segments[:-1]
+        return segments
     parts = raw_path.encode("latin-1", "replace").split(b"/")
     if parts and parts[0] == b"":
         parts = parts[1:]
@@ -197,6 +229,8 @@ def _path_segments(raw_path: str) -> list[str]:
 
 
 def _query(raw_query: str) -> dict[str, str]:
+    if not raw_query:
+        return {}
     text = raw_query.encode("latin-1", "replace").decode("utf-8", "replace")
     try:
         return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_QUERY_PARAMETERS))
@@ -207,38 +241,106 @@ def _query(raw_query: str) -> dict[str, str]:
         ) from None
 
 
-def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] = None) -> Response:
+class JsonAnswer:
+    """A JSON answer, served to WSGI as werkzeug's `Response` would serve it, built cheaply.
+
+    Every API answer is one of these: a status, ``Content-Type: application/json``, its
+    ``Content-Length`` and the headers given, in that order, and the body, which a HEAD
+    request does not get. werkzeug's `Response` does the same through a general machinery
+    (header objects, iterators, status parsing) that cost as much as the answer's content.
+
+    Attributes:
+        status_code: The HTTP status.
+    """
+
+    __slots__ = ("_body", "_headers", "_status", "status_code")
+
+    def __init__(self, status: int, body: bytes, headers: Optional[Mapping[str, str]]) -> None:
+        self.status_code = status
+        self._status = _status_line(status)
+        self._body = body
+        answer_headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+        ]
+        for key, value in (headers or {}).items():
+            # Set, not added, as werkzeug's headers[key] = value: a header of that name
+            # already there takes the value in its place.
+            lowered = key.lower()
+            for index, (name, _) in enumerate(answer_headers):
+                if name.lower() == lowered:
+                    answer_headers[index] = (key, value)
+                    break
+            else:
+                answer_headers.append((key, value))
+        self._headers = answer_headers
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        """Serve the answer to one WSGI request."""
+        start_response(self._status, list(self._headers))
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            return []
+        return [self._body]
+
+
+@functools.lru_cache(maxsize=64)
+def _status_line(status: int) -> str:
+    # As werkzeug writes it ("201 CREATED"); a code it does not know is "UNKNOWN".
+    return f"{status} {HTTP_STATUS_CODES.get(status, 'unknown').upper()}"
+
+
+#: What the WSGI application answers: JSON, or a file (an object of the storage, a release).
+Answer = Union[JsonAnswer, Response]
+
+
+def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] = None) -> Answer:
     """Render a status and a JSON body (``None`` for an empty body)."""
-    if body is None:
-        response = Response(b"", status=status)
-        response.headers.pop("Content-Type", None)
-    else:
-        text = json.dumps(body, ensure_ascii=False)
-        if len(text) > MAX_RESPONSE_BYTES // 4 and len(text.encode()) > MAX_RESPONSE_BYTES:
-            text = json.dumps(
-                {
-                    "detail": f"The answer would exceed {MAX_RESPONSE_BYTES} bytes;"
-                    " ask for a smaller page (per_page).",
-                    "limit": "max_response_bytes",
-                }
-            )
-            status, headers = 400, None
-        response = Response(text, status=status, content_type="application/json")
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
+    if body is None or status in _NO_BODY_STATUSES:
+        # Rare (204 answers): werkzeug knows which headers such an answer must drop.
+        if body is None:
+            response = Response(b"", status=status)
+            response.headers.pop("Content-Type", None)
+        else:
+            text = json.dumps(body, ensure_ascii=False)
+            response = Response(text, status=status, content_type="application/json")
+        for key, value in (headers or {}).items():
+            response.headers[key] = value
+        return response
+    text = _ANSWER_ENCODER.encode(body)
+    if len(text) > MAX_RESPONSE_BYTES // 4 and len(text.encode()) > MAX_RESPONSE_BYTES:
+        text = json.dumps(
+            {
+                "detail": f"The answer would exceed {MAX_RESPONSE_BYTES} bytes;"
+                " ask for a smaller page (per_page).",
+                "limit": "max_response_bytes",
+            }
+        )
+        status, headers = 400, None
+    return JsonAnswer(status, text.encode("utf-8"), headers)
 
 
-def _read_body(request: Request) -> bytes:
-    """Read the request body, gunzipping it when asked, within `MAX_BODY_BYTES`."""
-    too_large = ApiError(400, {"detail": f"Request body exceeds {MAX_BODY_BYTES} bytes."})
-    length = request.content_length
+#: json.dumps(body, ensure_ascii=False) builds this encoder per call; it is stateless.
+_ANSWER_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+#: Statuses whose answers have no body (RFC 9110 6.4.1).
+_NO_BODY_STATUSES = frozenset({*range(100, 200), 204, 304})
+
+
+def _read_body(environ: WSGIEnvironment) -> bytes:
+    """Read the request body, gunzipping it when asked, within `MAX_BODY_BYTES`.
+
+    From the environ, as werkzeug's Request would read it (its ``content_length``,
+    ``stream`` and headers are these functions and keys) without building its properties.
+    """
+    length = get_content_length(environ)
     if length is not None and length > MAX_BODY_BYTES:
-        raise too_large
-    data = request.stream.read(MAX_BODY_BYTES + 1)
+        raise _body_too_large()
+    # A stream read for n bytes may allocate n at once: ask for the announced length, not
+    # for the cap, when there is one (the stream never gives more than it announces).
+    data = get_input_stream(environ).read(MAX_BODY_BYTES + 1 if length is None else length)
     if len(data) > MAX_BODY_BYTES:
-        raise too_large
-    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+        raise _body_too_large()
+    encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
     if encoding in ("", "identity"):
         return data
     if encoding != "gzip":
@@ -249,10 +351,14 @@ def _read_body(request: Request) -> bytes:
     except zlib.error as error:
         raise ApiError(400, {"detail": f"Malformed gzip body: {error}"}) from None
     if len(inflated) > MAX_BODY_BYTES:
-        raise too_large
+        raise _body_too_large()
     if not decompressor.eof:
         raise ApiError(400, {"detail": "Malformed gzip body: truncated stream."})
     return inflated
+
+
+def _body_too_large() -> ApiError:
+    return ApiError(400, {"detail": f"Request body exceeds {MAX_BODY_BYTES} bytes."})
 
 
 class _ConnectionDroppedError(ConnectionAbortedError):
@@ -494,7 +600,7 @@ class Emulator:
         self._stats.count_status(response.status_code)
         return response(environ, start_response)
 
-    def _respond(self, request: Request, environ: WSGIEnvironment) -> Response:
+    def _respond(self, request: Request, environ: WSGIEnvironment) -> Answer:
         stats = self._stats
         stats.count_request()
         raw_path, raw_query = _raw_target(environ)
@@ -517,7 +623,7 @@ class Emulator:
             _drop(environ)
         return response
 
-    def _dispatch(self, request: Request, raw_path: str, raw_query: str) -> Response:
+    def _dispatch(self, request: Request, raw_path: str, raw_query: str) -> Answer:
         try:
             if len(raw_path) + len(raw_query) > MAX_URI_BYTES:
                 raise over_limit(
@@ -538,10 +644,8 @@ class Emulator:
                 request.form_data_parser_class = WholeBodyFormParser
                 request.files  # noqa: B018 - parse the form outside the store's lock
             elif handler is not None:
-                body = _read_body(request)
+                body = _read_body(request.environ)
                 parsed = _parse_outside_lock(body)
-            # Not request.host_url: it IRI-decodes the whole URL, a hot spot on every request.
-            base_url = f"{request.scheme}://{request.host}/"
             with self.store.transaction(self.max_request_seconds) as tx:
                 user = self._authenticate(tx, route, key)
                 if route.auth != "none":  # the object store is not the API; S3 has no such limit
@@ -554,7 +658,7 @@ class Emulator:
                         {"detail": f'Method "{request.method}" not allowed.'},
                         {"Allow": ", ".join(sorted(route.methods))},
                     )
-                ctx = Ctx(self, request, tx, user, params, query, body, base_url, parsed)
+                ctx = Ctx(self, request, tx, user, params, query, body, None, parsed)
                 reply = handler(ctx)
         except ApiError as error:
             return json_response(error.status, error.body, error.headers)
@@ -584,7 +688,7 @@ class Emulator:
         """Return the API key sent, or None; reject a malformed header."""
         if route.auth == "none":
             return None
-        header = request.headers.get("Authorization", "")
+        header = str(request.environ.get("HTTP_AUTHORIZATION", ""))  # headers["Authorization"]
         scheme, _, key = header.strip().partition(" ")
         if scheme.lower() != "apikey":
             return None
@@ -643,7 +747,7 @@ def _parse_outside_lock(body: bytes) -> Optional[tuple[Any, Optional[ApiError]]]
         return None, error
 
 
-def _fault_response(status: int, retry_after: int) -> Response:
+def _fault_response(status: int, retry_after: int) -> Answer:
     detail = ERROR_BODIES[status].format(retry_after=retry_after)
     headers = {"Retry-After": str(retry_after)} if status in (429, 503) else {}
     return json_response(status, {"detail": detail}, headers)

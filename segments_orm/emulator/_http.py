@@ -113,9 +113,9 @@ def parse_json(body: bytes) -> Any:
     except UnicodeDecodeError as error:
         raise ApiError(400, {"detail": f"JSON parse error - {error}"}) from None
     try:
-        data = json.loads(
-            text, parse_constant=_reject_constant, parse_float=_finite, parse_int=_bounded_int
-        )
+        if text.startswith("\ufeff"):  # json.loads checks this before it decodes
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        data = _BODY_DECODER.decode(text)
         # "\ud800" is valid JSON but no valid text: refuse it here, not in the store. The
         # text came from valid UTF-8, so only a \uD800-\uDFFF escape can make one; a body
         # without "\ud" is not encoded again to find out.
@@ -168,7 +168,7 @@ class Ctx:
         params: dict[str, str],
         query: dict[str, str],
         body: bytes,
-        base_url: str,
+        base_url: Optional[str],
         parsed: Optional[tuple[Any, Optional[ApiError]]] = None,
     ) -> None:
         self.emulator = emulator
@@ -178,9 +178,20 @@ class Ctx:
         self.params = params
         self.query = query
         self.body = body
-        self.base_url = base_url
+        self._base_url = base_url
         # The body as parsed before the store's lock was taken: (value, error).
         self._parsed = parsed
+
+    @property
+    def base_url(self) -> str:
+        """The root URL the request came to (``http://host:port/``); from the request if None.
+
+        Only the handlers that issue URLs ask for it, so it is worked out on demand.
+        """
+        if self._base_url is None:
+            # Not request.host_url: it IRI-decodes the whole URL.
+            self._base_url = f"{self.request.scheme}://{self.request.host}/"
+        return self._base_url
 
     @property
     def username(self) -> str:
@@ -234,6 +245,13 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
+#: What json.loads(text, parse_constant=..., parse_float=..., parse_int=...) would build
+#: for every body: built once, as json.loads builds its default decoder once.
+_BODY_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_finite, parse_int=_bounded_int
+)
+
+
 def _type_name(value: Any) -> str:
     names = {dict: "dict", list: "list", str: "str", bool: "bool", int: "int", float: "float"}
     return "null" if value is None else names.get(type(value), type(value).__name__)
@@ -260,16 +278,27 @@ class Field:
         self.nullable = nullable
 
 
-def validate(data: Mapping[str, Any], spec: Mapping[str, Field]) -> dict[str, Any]:
+def validate(
+    data: Mapping[str, Any], spec: Mapping[str, Field], *, source_bytes: Optional[int] = None
+) -> dict[str, Any]:
     """Check the keys of ``data`` named in ``spec``; return the cleaned values present.
 
     Unknown keys are ignored, as DRF serializers do.
+
+    Args:
+        data: The parsed body (or one item of it).
+        spec: How each key is checked.
+        source_bytes: The size of the JSON text ``data`` was parsed from, when the caller
+            knows it and the converters of ``spec`` return the parsed values unchanged. A
+            value's compact form is at most `_MAX_GROWTH` times the text it came from, so
+            below `MAX_FIELD_BYTES` divided by that no field is measured.
 
     Raises:
         ApiError: A 400 listing every invalid field.
     """
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
+    measure = source_bytes is None or source_bytes * _MAX_GROWTH > MAX_FIELD_BYTES
     for key, field in spec.items():
         if key not in data:
             if field.required:
@@ -287,11 +316,18 @@ def validate(data: Mapping[str, Any], spec: Mapping[str, Field]) -> dict[str, An
         except ValueError as error:
             errors[key] = [str(error)]
             continue
-        if isinstance(cleaned[key], (dict, list, str)) and _too_large(cleaned[key]):
+        if measure and isinstance(cleaned[key], (dict, list, str)) and _too_large(cleaned[key]):
             errors[key] = [f"Ensure this field has no more than {MAX_FIELD_BYTES} bytes."]
     if errors:
         raise ApiError(400, errors)
     return cleaned
+
+
+#: How many times longer than its JSON text a value's compact serialisation can be. Only
+#: floats grow ("1e5" becomes "100000.0"): a float's repr has at most 24 characters and its
+#: text at least 3. Strings do not (an escape never serialises longer than it was written),
+#: nor do integers, literals or the punctuation (whitespace is dropped).
+_MAX_GROWTH = 8
 
 
 def _too_large(value: Any) -> bool:

@@ -147,7 +147,8 @@ _TABLES = (
 
 def now_iso() -> str:
     """Return the current UTC time as ISO-8601 with microseconds and ``Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime("%Y-%m-%dT%H:%M:%S.%fZ"): the same text, at a fraction of the cost.
+    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def new_api_key() -> str:
@@ -203,9 +204,14 @@ class Tx:
         return None if row is None else row[0]
 
 
+#: What json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False) builds
+#: per call; it is stateless, so one serves every thread.
+_DOC_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def dump(doc: Any) -> str:
     """Serialise a JSON document for a ``doc`` column."""
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _DOC_ENCODER.encode(doc)
 
 
 def load(text: str) -> Any:

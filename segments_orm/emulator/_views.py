@@ -17,6 +17,7 @@ __all__ = [
     "dataset_json",
     "full_name",
     "issue_json",
+    "label_doc_json",
     "label_json",
     "label_summary_json",
     "labelset_json",
@@ -158,12 +159,20 @@ def dataset_json(
 
 def label_json(row: sqlite3.Row, task_type: str) -> dict[str, Any]:
     """Return a full Label."""
-    doc = load(row["doc"])
+    return label_doc_json(
+        row["sample_uuid"], row["labelset"], row["label_status"], load(row["doc"]), task_type
+    )
+
+
+def label_doc_json(
+    sample_uuid: str, labelset: str, status: str, doc: dict[str, Any], task_type: str
+) -> dict[str, Any]:
+    """Return a full Label from the columns and the document of its row."""
     return {
-        "sample_uuid": row["sample_uuid"],
+        "sample_uuid": sample_uuid,
         "label_type": task_type,
-        "label_status": row["label_status"],
-        "labelset": row["labelset"],
+        "label_status": status,
+        "labelset": labelset,
         **doc,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from typing import Any, Optional, Union
 
@@ -155,7 +156,21 @@ def _sample_with_role(
 
 
 def _task_type(dataset: sqlite3.Row) -> str:
-    return str(load(dataset["doc"])["task_type"])
+    doc: str = dataset["doc"]
+    if len(doc) <= _TASK_TYPE_CACHE_DOC_CHARS:
+        return _task_type_of(doc)
+    return str(load(doc)["task_type"])
+
+
+#: Dataset documents up to this many characters have their task type remembered (64 of
+#: them at most, so at most 4 MiB held): a label write needs it, and parsing the document
+#: to find it cost as much as checking the label.
+_TASK_TYPE_CACHE_DOC_CHARS = 16 * 1024
+
+
+@functools.lru_cache(maxsize=64)
+def _task_type_of(doc: str) -> str:
+    return str(load(doc)["task_type"])
 
 
 def _sample_row(tx: Tx, sample_uuid: str) -> Optional[sqlite3.Row]:

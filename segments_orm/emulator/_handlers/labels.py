@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import uuid
 from typing import Any, Callable, Optional
@@ -24,31 +25,37 @@ from segments_orm.emulator._http import (
     one_of,
     validate,
 )
-from segments_orm.emulator._shapes import check_label_attributes
+from segments_orm.emulator._shapes import check_label_attributes, may_hold_wide_integers
 from segments_orm.emulator._store import dump, load, now_iso
-from segments_orm.emulator._views import (
-    label_json,
-)
+from segments_orm.emulator._views import label_doc_json, label_json
 from segments_orm.enums import LabelStatus
 
 _WRITABLE_STATUSES = [status for status in LabelStatus.values() if status != "UNLABELED"]
 
 
-def _label_attributes_for(task_type: str) -> Callable[[Any], dict[str, Any]]:
-    """Build the converter that checks label attributes against the task type's shape."""
+def _label_attributes_for(
+    task_type: str, wide_integers: bool = True
+) -> Callable[[Any], dict[str, Any]]:
+    """Build the converter that checks label attributes against the task type's shape.
+
+    ``wide_integers`` False says the body holds no integer past 64 bits (see
+    `may_hold_wide_integers`), so the walk that looks for one is skipped.
+    """
 
     def convert(value: Any) -> dict[str, Any]:
         attributes = as_object(value)
-        check_label_attributes(task_type, attributes)
+        check_label_attributes(task_type, attributes, wide_integers=wide_integers)
         return attributes
 
     return convert
 
 
-def _label_spec(task_type: str, *, partial: bool) -> dict[str, Field]:
+# Built once per kind of write: a spec is read, never changed, and there are few task types.
+@functools.lru_cache(maxsize=128)
+def _label_spec(task_type: str, *, partial: bool, wide_integers: bool = True) -> dict[str, Field]:
     return {
         "label_status": Field(one_of(_WRITABLE_STATUSES)),
-        "attributes": Field(_label_attributes_for(task_type), required=not partial),
+        "attributes": Field(_label_attributes_for(task_type, wide_integers), required=not partial),
         "score": Field(as_number, nullable=True),
         "rating": Field(as_number, nullable=True),
     }
@@ -63,11 +70,25 @@ def _label_target(ctx: Ctx, action: str) -> tuple[sqlite3.Row, sqlite3.Row, str,
 
 
 def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
-    sample, dataset, labelset, role = _label_target(ctx, "write_labels")
-    values = validate(ctx.object_body(), _label_spec(_task_type(dataset), partial=not replace))
+    sample, dataset, role = _sample_with_role(ctx, ctx.params["uuid"], "write_labels")
+    labelset = ctx.params["labelset"]
+    # The labelset (404 if the dataset has none of that name) and the label already
+    # there, if any, in one query: a label's columns are never null.
+    found = ctx.tx.one(
+        "SELECT l.label_status, l.doc FROM labelsets s LEFT JOIN labels l"
+        " ON l.sample_uuid = ? AND l.labelset = s.name WHERE s.dataset_id = ? AND s.name = ?",
+        (sample["uuid"], dataset["id"], labelset),
+    )
+    if found is None:
+        raise not_found()
+    existing = None if found["doc"] is None else found
+    task_type = _task_type(dataset)
+    spec = _label_spec(
+        task_type, partial=not replace, wide_integers=may_hold_wide_integers(ctx.body)
+    )
+    values = validate(ctx.object_body(), spec, source_bytes=len(ctx.body))
     if "label_status" in values:
         authorize_status(role, values["label_status"])
-    existing = _label_row(ctx.tx, sample["uuid"], labelset)
     now = now_iso()
     if existing is None and not replace:
         raise not_found()
@@ -103,21 +124,25 @@ def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
         " DO UPDATE SET label_status = excluded.label_status, doc = excluded.doc",
         (sample["uuid"], labelset, dataset["id"], status, dump(doc)),
     )
-    _record_workunit(ctx, dataset, sample, status)
-    row = _label_row(ctx.tx, sample["uuid"], labelset)
-    assert row is not None
-    return (201 if replace else 200), label_json(row, _task_type(dataset))
+    _record_workunit(ctx, dataset, sample, status, now)
+    # The answer is what was just stored; the document is plain JSON data, so reading the
+    # row back would give an equal one at the cost of a query and a parse.
+    return (201 if replace else 200), label_doc_json(
+        sample["uuid"], labelset, status, doc, task_type
+    )
 
 
-def _record_workunit(ctx: Ctx, dataset: sqlite3.Row, sample: sqlite3.Row, status: str) -> None:
+def _record_workunit(
+    ctx: Ctx, dataset: sqlite3.Row, sample: sqlite3.Row, status: str, now: str
+) -> None:
     """Record one workunit per label write, by the writing user (WIRE.md 4 Workunit)."""
-    ctx.tx.insert(
-        "workunits",
-        {
-            "uuid": str(uuid.uuid4()),
-            "dataset_id": dataset["id"],
-            "created_at": now_iso(),
-            "doc": dump(
+    ctx.tx.run(
+        "INSERT INTO workunits (uuid, dataset_id, created_at, doc) VALUES (?, ?, ?, ?)",
+        (
+            str(uuid.uuid4()),
+            dataset["id"],
+            now,
+            dump(
                 {
                     "created_by": ctx.username,
                     "work_type": "reviewing" if status in REVIEW_STATUSES else "labeling",
@@ -129,7 +154,7 @@ def _record_workunit(ctx: Ctx, dataset: sqlite3.Row, sample: sqlite3.Row, status
                     "label_rating": None,
                 }
             ),
-        },
+        ),
     )
 
 
