@@ -43,6 +43,8 @@ _CHUNK = 1 << 16
 
 # Origins whose proxy settings a session remembers; past it, it starts over.
 _MAX_ORIGINS = 64
+# Header pairs a backend remembers as checked; past it, it starts over.
+_MAX_HEADER_PAIRS = 256
 
 # Failures that do not depend on the network: a malformed URL or header, a redirect loop.
 # Retrying them only spends the call's time budget.
@@ -325,6 +327,8 @@ class RequestsBackend:
         session.mount("https://", adapter)
         self.session = session
         self._suffix = f" python-requests/{requests.__version__}"
+        # Header (name, value) pairs requests' check_header_validity has passed (bounded).
+        self._valid_headers: set[tuple[str, str]] = set()
 
     def __repr__(self) -> str:
         return "<RequestsBackend>"
@@ -380,6 +384,33 @@ class RequestsBackend:
             auth=_Auth(request.credential),
         )
 
+    def _checked_headers(
+        self, session_headers: Mapping[str, Any], request_headers: Mapping[str, str]
+    ) -> requests.structures.CaseInsensitiveDict[Any]:
+        """Return the headers ``prepare_headers`` makes of the merged headers.
+
+        The same merge (`_merged_headers`) and the same checks, each pair checked once:
+        the headers of one backend's requests are nearly always the same few.
+        """
+        merged: dict[str, tuple[str, Any]] = {}
+        for headers in (session_headers, request_headers):
+            for name, value in headers.items():
+                if type(name) is not str:  # bytes: requests converts the name
+                    prepared = requests.PreparedRequest()
+                    prepared.prepare_headers(_merged_headers(session_headers, request_headers))
+                    return prepared.headers
+                merged[name.lower()] = (name, value)
+        pairs = [pair for pair in merged.values() if pair[1] is not None]
+        valid = self._valid_headers
+        for pair in pairs:
+            if type(pair[1]) is not str or pair not in valid:
+                requests.utils.check_header_validity(pair)
+                if type(pair[1]) is str:
+                    if len(valid) >= _MAX_HEADER_PAIRS:
+                        valid.clear()
+                    valid.add(pair)
+        return requests.structures.CaseInsensitiveDict(pairs)
+
     def _send_direct(
         self, request: BackendRequest, headers: dict[str, str]
     ) -> Optional[requests.Response]:
@@ -411,7 +442,7 @@ class RequestsBackend:
         prepared = requests.PreparedRequest()
         prepared.method = method
         prepared.url = url = _prepared_url(request.url)
-        prepared.prepare_headers(_merged_headers(session.headers, headers))
+        prepared.headers = self._checked_headers(session.headers, headers)
         jar = requests.cookies.merge_cookies(  # type: ignore[no-untyped-call]
             requests.cookies.RequestsCookieJar(), session.cookies
         )

@@ -230,3 +230,21 @@ def test_the_adapter_picks_the_pool_requests_would_pick() -> None:
         assert changed is base.get_connection_with_tls_context(adapter, prepared, True, {})
     finally:
         backend.close()
+
+
+def test_headers_are_checked_as_requests_checks_them(recorded: Recorded) -> None:
+    from segments_orm import ConnectionFailed
+
+    backend = RequestsBackend()
+    bad = backend_request(URLS[0])
+    bad.headers = {**bad.headers, "X-Bad": "one\r\nInjected: yes"}
+    for _ in range(2):  # refused each time: a bad pair is never remembered as checked
+        with pytest.raises(ConnectionFailed) as caught:
+            backend.send(bad)
+        assert caught.value.kind == "invalid"
+    assert recorded.calls == []
+    # A bytes name or value is converted or checked as requests does, on either path.
+    backend.session.headers[b"X-Bytes"] = b"v"  # type: ignore[index]
+    direct, plain, took = both_paths(backend, recorded, backend_request(URLS[0]))
+    assert took
+    assert_same(direct, plain)
