@@ -198,6 +198,11 @@ _ESCAPE = re.compile(r"%(.?.?)")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
+def _two_paths(cert: Any) -> bool:
+    """Tell whether ``cert`` is a (certificate, key) pair of paths."""
+    return type(cert) is tuple and len(cert) == 2 and all(type(c) is str for c in cert)
+
+
 def _prepared_url(url: str) -> str:
     """Return ``url`` as requests' preparation makes it (normalised, re-quoted).
 
@@ -234,12 +239,13 @@ class _Adapter(requests.adapters.HTTPAdapter):
     """requests' adapter, finding the pool of a plain request without re-deriving its key.
 
     For each request, requests parses the URL twice more, builds the TLS settings and
-    urllib3 normalises them into a pool key: ~15% of the client's time per request in
-    B5. Here the key is derived once per scheme, host, port and ``verify`` (True or
-    False, no client certificate, no proxy), exactly as requests and urllib3 derive it,
-    and the pool is then asked of the pool manager by that key, as they ask it: a pool
-    closed or evicted since is made again by the manager. Any other request, or a pool
-    manager changed since, takes requests' own code.
+    urllib3 normalises them into a pool key: ~10% of the client's time per request in
+    B5. Here the key is derived once per scheme, host, port, ``verify`` (True, False or
+    a CA bundle path) and client certificate, for a URL that needs no proxy, exactly as
+    requests and urllib3 derive it; the pool is then asked of the pool manager by that
+    key, as they ask it: a pool closed or evicted since is made again by the manager.
+    Any other request, or a pool manager whose settings changed since, takes requests'
+    own code.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -265,12 +271,14 @@ class _Adapter(requests.adapters.HTTPAdapter):
         if (
             shape is None
             or (shape[3] is not None and int(shape[3]) > 65535)
-            or cert is not None
-            or not (verify is True or verify is False)
+            or not (verify is True or verify is False or type(verify) is str)
+            or not (cert is None or type(cert) is str or _two_paths(cert))
             or (proxies and requests.utils.select_proxy(url, proxies))
         ):
             return super().get_connection_with_tls_context(request, verify, proxies, cert)
-        origin = (shape[1], shape[2], shape[3], verify)
+        # A CA bundle path is a file or a directory, as requests tells them apart each time.
+        bundle_kind = os.path.isdir(verify) if type(verify) is str else None
+        origin = (shape[1], shape[2], shape[3], verify, bundle_kind, cert)
         known = self._pool_keys.get(origin)
         if known is None or known[0] is not manager or known[1] != manager.connection_pool_kw:
             merge = getattr(manager, "_merge_pool_kwargs", None)

@@ -10,9 +10,11 @@ A session changed in a way only requests knows takes requests' own path.
 
 from __future__ import annotations
 
+import itertools
 import random
 import string
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Optional
 from unittest import mock
 
@@ -198,7 +200,7 @@ def test_a_plain_url_is_exactly_what_requests_would_prepare() -> None:
     assert kept > 200  # the shortcut was taken often, not only the fallback
 
 
-def test_the_adapter_picks_the_pool_requests_would_pick() -> None:
+def test_the_adapter_picks_the_pool_requests_would_pick(tmp_path: Path) -> None:
     local_server = "http://127.0.0.1:8765"
     backend = RequestsBackend()
     adapter = backend.session.get_adapter(local_server)
@@ -206,16 +208,29 @@ def test_the_adapter_picks_the_pool_requests_would_pick() -> None:
     try:
         for url in (f"{local_server}/a/", "https://api.segments.ai/b/?x=1", f"{local_server}/#f"):
             prepared = requests.Request("GET", url).prepare()
-            for verify in (True, False, "/etc/ssl/certs"):
+            for verify, cert in itertools.product(
+                (True, False, str(tmp_path), str(tmp_path / "bundle.pem")),
+                (None, "client.pem", ("client.pem", "client.key")),
+            ):
                 for proxies in ({}, {"no": "storage.example"}, {"https": "http://proxy:1"}):
-                    ours = adapter.get_connection_with_tls_context(prepared, verify, proxies)
+                    ours = adapter.get_connection_with_tls_context(prepared, verify, proxies, cert)
                     theirs = base.get_connection_with_tls_context(
-                        adapter, prepared, verify, proxies
+                        adapter, prepared, verify, proxies, cert
                     )
                     assert ours is theirs
                     assert adapter.request_url(prepared, proxies) == base.request_url(
                         adapter, prepared, proxies
                     )
+        # A bundle path that was a file and is now a directory: another pool, as requests'.
+        bundle = tmp_path / "swapped"
+        bundle.write_text("")
+        prepared = requests.Request("GET", f"{local_server}/a/").prepare()
+        as_file = adapter.get_connection_with_tls_context(prepared, str(bundle), {})
+        bundle.unlink()
+        bundle.mkdir()
+        as_dir = adapter.get_connection_with_tls_context(prepared, str(bundle), {})
+        assert as_dir is not as_file
+        assert as_dir is base.get_connection_with_tls_context(adapter, prepared, str(bundle), {})
         # A pool closed since (the manager cleared) is made again, as requests would.
         prepared = requests.Request("GET", f"{local_server}/a/").prepare()
         before = adapter.get_connection_with_tls_context(prepared, True, {})
