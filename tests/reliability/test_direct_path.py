@@ -8,6 +8,7 @@ otherwise.
 
 from __future__ import annotations
 
+import gzip
 import http.server
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from typing import Any, Optional
 from unittest import mock
 
 import pytest
+import urllib3.response
 
 from segments_orm import BackendRequest
 from segments_orm._backend import Credential
@@ -45,6 +47,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         seen = self.headers.get("Cookie") or ""
+        if self.path.startswith("/chunked") or self.path.startswith("/gzip"):
+            self._special()
+            return
         if self.path.startswith("/moved"):
             self.send_response(302)
             self.send_header("Location", "/final/")
@@ -58,6 +63,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _special(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if self.path.startswith("/gzip"):
+            body = gzip.compress(b'{"coded": true}')
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for part in (b'{"chunked":', b" true}"):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
 
     def do_GET(self) -> None:
         self._answer()
@@ -109,5 +131,30 @@ def test_redirects_are_followed_by_the_sessions_own_code(local_server: str, foll
             assert (answer.status_code, answer.content) == (200, final)
         else:
             assert (answer.status_code, answer.headers["Location"]) == (302, "/final/")
+    finally:
+        backend.close()
+
+
+def test_answers_are_read_whole_and_connections_reused(local_server: str) -> None:
+    # A body of known length stops at its last byte; chunked and gzipped ones at the end.
+    backend = RequestsBackend()
+    try:
+        read1 = urllib3.response.HTTPResponse.read1
+        with mock.patch.object(
+            urllib3.response.HTTPResponse, "read1", autospec=True, side_effect=read1
+        ) as reads:
+            for _ in range(3):
+                got = backend.send(backend_request(f"{local_server}/labels/x/"))
+                assert got.content == b'{"path": "/labels/x/", "cookie": ""}'
+        assert reads.call_count == 3  # no read only to find the end
+        got = backend.send(backend_request(f"{local_server}/chunked/", "GET", None))
+        assert got.content == b'{"chunked": true}'
+        got = backend.send(backend_request(f"{local_server}/gzip/", "GET", None))
+        assert got.content == b'{"coded": true}'
+        adapter = backend.session.get_adapter(local_server)
+        manager = adapter.poolmanager
+        (pool,) = (manager.pools[key] for key in manager.pools.keys())  # noqa: SIM118 - no iter
+        # Each answer gave its connection back: one connection served all five.
+        assert (pool.num_connections, pool.num_requests) == (1, 5)
     finally:
         backend.close()
