@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import itertools
+import queue
 import sys
 import threading
 import warnings
@@ -37,6 +39,9 @@ __all__ = [
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# How often a bulk call collects its finished items (and moves its progress bar), in s.
+_BATCH_INTERVAL = 0.05
 
 
 class AbandonedError(SegmentsError):
@@ -215,15 +220,43 @@ def run_bulk(
     pool = concurrent.futures.ThreadPoolExecutor(
         max_workers=max(1, min(max_workers, len(items))), thread_name_prefix="segments-orm-bulk"
     )
+    # Finished items are collected in batches: as_completed woke this thread for every
+    # item (a thread switch and ~60 us of CPU each in B5's 2,000 label writes). A batch
+    # is taken every _BATCH_INTERVAL, at once when the last item finishes or one fails
+    # with a bug (any exception but a SegmentsError), which stops the whole operation.
+    done: queue.SimpleQueue[concurrent.futures.Future[R]] = queue.SimpleQueue()
+    urgent = threading.Event()
+    finished_count = itertools.count(1)
+
+    def on_done(future: concurrent.futures.Future[R]) -> None:
+        done.put(future)
+        bug = not future.cancelled() and not isinstance(
+            future.exception(), (SegmentsError, type(None))
+        )
+        if next(finished_count) == len(items) or bug:
+            urgent.set()
+
     try:
-        futures = {pool.submit(function, item): index for index, item in enumerate(items)}
-        for future in concurrent.futures.as_completed(futures):
-            index = futures[future]
-            try:
-                results[index] = future.result()
-            except SegmentsError as error:
-                errors[index] = error
-            bar.advance(weight(items[index]) if weight else 1)
+        futures: dict[concurrent.futures.Future[R], int] = {}
+        for index, item in enumerate(items):
+            future = pool.submit(function, item)
+            futures[future] = index
+            future.add_done_callback(on_done)
+        pending = len(futures)
+        while pending:  # each item ends within its own time budget
+            urgent.wait(_BATCH_INTERVAL)
+            while pending:
+                try:
+                    future = done.get_nowait()
+                except queue.Empty:
+                    break
+                pending -= 1
+                index = futures[future]
+                try:
+                    results[index] = future.result()
+                except SegmentsError as error:
+                    errors[index] = error
+                bar.advance(weight(items[index]) if weight else 1)
     finally:
         # On an interrupt, queued items are dropped and running ones finish (each is
         # bounded by the transport's timeout and retry budget).

@@ -224,6 +224,10 @@ def _non_finite_path(value: Any, path: str = "") -> Optional[str]:
     return None
 
 
+# json.dumps with these options builds a new encoder per call; one serves every body.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
 def encode_json(payload: Any) -> bytes:
     """Encode a request body as compact JSON, refusing what JSON cannot carry.
 
@@ -232,7 +236,7 @@ def encode_json(payload: Any) -> bytes:
             value JSON cannot represent.
     """
     try:
-        return json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+        return _ENCODER.encode(payload).encode()
     except ValueError:
         where = _non_finite_path(payload)
         raise ValidationError(
