@@ -254,7 +254,10 @@ def _wait_forever() -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, interrupt)
     stop = threading.Event()
-    while not stop.wait(3600):
+    # Woken every half second: a signal that the kernel hands to another thread (a server
+    # thread) does not interrupt this wait, and its handler runs only when this thread
+    # next runs Python code.
+    while not stop.wait(0.5):
         pass
 
 
