@@ -21,30 +21,23 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 if __package__:  # imported by tests/benchmarks/test_pipelines_quick.py
-    from .run import (
-        WORKERS,
-        Row,
-        alternate,
-        emulator,
-        new_dataset,
-        orm_client,
-        print_row,
-        print_summary,
-        sample_dicts,
-    )
+    from . import run as _runner
 else:  # a script: the main benchmark runner's shared helpers are in its folder
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from run import (  # type: ignore[no-redef]
-        WORKERS,
-        Row,
-        alternate,
-        emulator,
-        new_dataset,
-        orm_client,
-        print_row,
-        print_summary,
-        sample_dicts,
-    )
+    import run as _runner
+
+WORKERS, Row, alternate, emulator = (
+    _runner.WORKERS,
+    _runner.Row,
+    _runner.alternate,
+    _runner.emulator,
+)
+new_dataset, orm_client, sample_dicts = (
+    _runner.new_dataset,
+    _runner.orm_client,
+    _runner.sample_dicts,
+)
+print_row, print_summary = _runner.print_row, _runner.print_summary
 
 
 def bench_uploads(quick: bool) -> Row:
