@@ -400,24 +400,20 @@ class RequestsBackend:
         The same merge (`_merged_headers`) and the same checks, each pair checked once:
         the headers of one backend's requests are nearly always the same few.
         """
-        merged: dict[str, tuple[str, Any]] = {}
-        for headers in (session_headers, request_headers):
-            for name, value in headers.items():
-                if type(name) is not str:  # bytes: requests converts the name
-                    prepared = requests.PreparedRequest()
-                    prepared.prepare_headers(_merged_headers(session_headers, request_headers))
-                    return prepared.headers
-                merged[name.lower()] = (name, value)
-        pairs = [pair for pair in merged.values() if pair[1] is not None]
+        merged = _merged_headers(session_headers, request_headers)
+        if any(type(name) is not str for name in merged):  # bytes: requests converts them
+            prepared = requests.PreparedRequest()
+            prepared.prepare_headers(merged)
+            return prepared.headers
         valid = self._valid_headers
-        for pair in pairs:
+        for pair in merged.items():
             if type(pair[1]) is not str or pair not in valid:
                 requests.utils.check_header_validity(pair)
                 if type(pair[1]) is str:
                     if len(valid) >= _MAX_HEADER_PAIRS:
                         valid.clear()
                     valid.add(pair)
-        return requests.structures.CaseInsensitiveDict(pairs)
+        return merged
 
     def _send_direct(
         self, request: BackendRequest, headers: dict[str, str]
