@@ -391,18 +391,17 @@ class DatasetLabelManager(Manager[Label]):
         def put(job: tuple[dict[str, str], dict[str, Any]]) -> tuple[str, Label, Optional[str]]:
             params, body = job
             existing: Optional[dict[str, Any]]
-            # The sample's shell is made only where a label is read (most writes read none).
-            sample: Optional[Sample] = None
             if params["sample_uuid"] in statuses:
                 status = statuses[params["sample_uuid"]]
                 existing = None if status is None else {"label_status": status}
             else:
-                sample = client.samples.get(params["sample_uuid"], lazy=True)
-                existing = sample._read_label(params["labelset"])
+                shell = client.samples.get(params["sample_uuid"], lazy=True)
+                existing = shell._read_label(params["labelset"])
             reason = None if overwrite else _kept_because(existing)
             if reason is not None:
-                if sample is None:
-                    sample = client.samples.get(params["sample_uuid"], lazy=True)
+                # The sample the kept label is returned with: made only here, since most
+                # writes keep nothing (a shell per item costs time in a bulk write).
+                sample = client.samples.get(params["sample_uuid"], lazy=True)
                 full = sample._read_label(params["labelset"]) or existing
                 assert full is not None
                 kept = Label._from_wire(client, full, {"sample": sample})
