@@ -7,7 +7,12 @@ repository root must work as well as ``pytest tests/reliability --soak-full``.
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +58,85 @@ def pytest_configure(config: pytest.Config) -> None:
     # The longest files first, in the order below (see pytest_collection_modifyitems).
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False
+    _warm_the_rewrite_cache(config)
+
+
+#: Run by `_warm_the_rewrite_cache` in a child process, on the files named as arguments:
+#: what pytest's import hook does for a test module whose cached pyc is missing or stale,
+#: without importing (running) the module. pytest's own functions write pytest's own
+#: format, and every worker still checks each pyc against its source's hash on import.
+_WARM = """
+import sys, types
+from pathlib import Path
+from _pytest.assertion import rewrite as r
+state = types.SimpleNamespace(trace=lambda message: None)
+for name in sys.argv[1:]:
+    fn = Path(name)
+    cache = r.get_cache_dir(fn)
+    pyc = cache / (fn.name[:-3] + r.PYC_TAIL)
+    if r._read_pyc(fn, pyc) is None and r.try_makedirs(cache):
+        source_hash, code = r._rewrite_test(fn, None)
+        r._write_pyc(state, code, source_hash, pyc)
+"""
+
+
+def _warm_the_rewrite_cache(config: pytest.Config) -> None:
+    """Rewrite the test files' asserts once, on every core, before xdist starts its workers.
+
+    Every worker imports every test file to collect it, and pytest rewrites a file's
+    asserts on import unless ``__pycache__`` holds the result. In a fresh clone (CI) it
+    does not: all the workers then rewrite all 25,000 lines at the same moment, about
+    4 s of CPU each. Done here first, split over the cores, that is paid once.
+
+    pytest's rewriter is private (as in Arize-ai/phoenix#15889, which does the same): if
+    a pytest release changes it, the children fail, this returns, and the workers rewrite
+    as before. Nothing else depends on it; a plain run (no ``-n``) does not come here.
+    """
+    if hasattr(config, "workerinput") or config.getoption("collectonly"):
+        return
+    workers = len(config.getoption("tx", None) or ())
+    if workers < 2 or config.getoption("dist", "no") == "no" or sys.dont_write_bytecode:
+        return
+    if config.getoption("assertmode") != "rewrite" or config.getini("enable_assertion_pass_hook"):
+        return  # other rewritten code than the children's; the workers do it
+    _warm(_files_to_warm(config))
+
+
+def _files_to_warm(config: pytest.Config) -> list[Path]:
+    """Return the files pytest rewrites when it collects the run's arguments."""
+    patterns = [*config.getini("python_files"), "conftest.py"]
+    files: set[Path] = set()
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::", 1)[0])
+        found = [path] if path.is_file() else path.rglob("*.py") if path.is_dir() else []
+        files.update(
+            f
+            for f in found
+            if "__pycache__" not in f.parts
+            and any(fnmatch.fnmatch(f.name, pattern) for pattern in patterns)
+        )
+    return sorted(files)
+
+
+def _warm(files: list[Path]) -> None:
+    """Write the rewritten pyc of each file, one child process per core, 2 minutes at most."""
+    cores = os.cpu_count() or 1
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WARM, *map(str, files[i::cores])],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(min(cores, len(files)))
+    ]
+    deadline = time.monotonic() + 120
+    for child in children:
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:  # the workers will rewrite what is left
+            child.kill()
+            child.wait()
 
 
 #: The files that take longest, longest first (wall seconds on the 2-core machine of
