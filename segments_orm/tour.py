@@ -346,7 +346,7 @@ def session(
 
         with report.step("Create a release and wait until it is built"):
             release = dataset.releases.create("v0.1", description="The tour's labels")
-            release.wait(timeout=600, poll=0.25)
+            release.wait(timeout=600)
             check(release.status == so.ReleaseStatus.SUCCEEDED, f"status {release.status}")
             report.detail(f"{release.name} {release.status}")
             report.count("releases", 1)

@@ -58,7 +58,7 @@ class Release(NamedInDataset, Deletable, Refreshable, Resource):
     def wait(
         self,
         timeout: float = 600,
-        poll: float = 1.0,
+        poll: float = 0.25,
         *,
         progress: ProgressOption = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -66,8 +66,10 @@ class Release(NamedInDataset, Deletable, Refreshable, Resource):
     ) -> Release:
         """Poll until the release is built, within ``timeout`` seconds.
 
-        Polling starts at ``poll`` seconds and backs off to 5 seconds (the platform's
-        advice), never past the deadline.
+        Polling starts at ``poll`` seconds and backs off by half each time to 5 seconds
+        (the platform's advice), never past the deadline. The short first wait returns a
+        small release as soon as it is built; a long build is still checked only every
+        5 seconds after the first 10.
 
         Network: one request per poll.
 

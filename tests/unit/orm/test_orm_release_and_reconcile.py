@@ -48,6 +48,19 @@ def test_wait_polls_until_succeeded(api: FakeApi, dataset) -> None:
     assert time.sleeps == [1.0, 1.5, 2.25]  # backing off
 
 
+def test_wait_first_checks_after_a_quarter_second_then_backs_off_to_five(
+    api: FakeApi, dataset
+) -> None:
+    api.on("POST", RELEASES, release_json("v1", "PENDING"), status=201)
+    statuses(api, *["PENDING"] * 12, "SUCCEEDED")
+    time = FakeTime()
+    release = dataset.releases.create("v1").wait(sleep=time.sleep, clock=time.clock)
+    assert release.status == "SUCCEEDED"
+    assert time.sleeps[:3] == [0.25, 0.375, 0.5625]
+    assert time.sleeps[-4:] == [5.0] * 4
+    assert len([s for s in time.sleeps if s < 5]) == 8  # the first 12 s; then every 5 s
+
+
 def test_wait_raises_when_the_release_failed(api: FakeApi, dataset) -> None:
     api.on("POST", RELEASES, release_json("v1", "PENDING"), status=201)
     statuses(api, "PENDING", "FAILED")
