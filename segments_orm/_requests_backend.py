@@ -8,13 +8,15 @@ hold the API key) and, for a redirect loop, the whole response history.
 
 from __future__ import annotations
 
+import email.parser
+import http.client
 import os
 import re
 import socket
 import time
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
 import requests
@@ -24,9 +26,11 @@ import requests.cookies
 import requests.sessions
 import requests.structures
 import requests.utils
+import urllib3.connection
 import urllib3.connectionpool
 import urllib3.exceptions
 import urllib3.response
+import urllib3.util
 
 from segments_orm._backend import (
     BackendRequest,
@@ -235,6 +239,182 @@ def _plain_escape(hexdigits: str) -> bool:
     )
 
 
+# http.client's limits on an answer's header block, read from it so that they stay its own.
+_MAXLINE: int = getattr(http.client, "_MAXLINE", 65536)
+_MAXHEADERS: int = getattr(http.client, "_MAXHEADERS", 100)
+# A header block the email parser (with http.client's compat32 policy) reads as plain
+# ``name: value`` pairs: names of the characters it accepts before a colon, values of
+# printable ASCII and tabs, no folded line, a blank line at the end. For such a block it
+# stores each name as written and the value with its leading blanks and line end removed.
+_PLAIN_BLOCK = re.compile(r"(?:[!-9;-~]+:[\t -~]*\r?\n)*\r?\n")
+_PLAIN_FIELD = re.compile(r"([!-9;-~]+):[\t ]*([\t -~]*)\r?\n")
+
+
+def _header_lines(fp: Any) -> list[bytes]:
+    """Read the lines of a header block, up to its blank line, as http.client reads them.
+
+    Raises:
+        http.client.LineTooLong: A line is longer than http.client allows.
+        http.client.HTTPException: There are more lines than http.client allows.
+    """
+    lines: list[bytes] = []
+    while True:
+        line = fp.readline(_MAXLINE + 1)
+        if len(line) > _MAXLINE:
+            raise http.client.LineTooLong("header line")
+        lines.append(line)
+        if len(lines) > _MAXHEADERS:
+            raise http.client.HTTPException(f"got more than {_MAXHEADERS} headers")
+        if line in (b"\r\n", b"\n", b""):
+            return lines
+
+
+def _parsed_headers(lines: list[bytes]) -> http.client.HTTPMessage:
+    """Return the `http.client.HTTPMessage` http.client's parser makes of ``lines``.
+
+    The email package's feed parser costs ~60 us for a handful of headers, about a tenth
+    of the client's time per request in a bulk write. A plain block (`_PLAIN_BLOCK`) is
+    read with one expression into the same message (the same pairs, in order, and an
+    empty body); any other (folded or non-ASCII lines, a line without a colon, no blank
+    line at the end) goes to the email parser, as http.client does.
+    """
+    text = b"".join(lines).decode("iso-8859-1")
+    if _PLAIN_BLOCK.fullmatch(text) is None:
+        return email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
+    message = http.client.HTTPMessage()
+    for name, value in _PLAIN_FIELD.findall(text):
+        message.set_raw(name, value)
+    message.set_payload("")
+    return message
+
+
+class _Response(http.client.HTTPResponse):
+    """http.client's response, reading its header block with `_parsed_headers`.
+
+    ``begin`` does what http.client's does, in the same order and with the same limits
+    and errors: the status line (1xx answers and their headers skipped), the version, the
+    headers, then the framing: chunked or not, ``Content-Length``, no body for 1xx, 204,
+    304 and HEAD, and whether the connection closes after the answer.
+    """
+
+    def begin(self) -> None:
+        begun: Any = self.headers
+        if begun is not None:
+            return
+        if self.debuglevel > 0:  # http.client prints what it reads
+            super().begin()
+            return
+        version, status, reason = self._read_status()  # type: ignore[attr-defined]
+        while status == http.client.CONTINUE:
+            _header_lines(self.fp)
+            version, status, reason = self._read_status()  # type: ignore[attr-defined]
+        self.code = self.status = status
+        self.reason = reason.strip()
+        if version in ("HTTP/1.0", "HTTP/0.9"):
+            self.version = 10
+        elif version.startswith("HTTP/1."):
+            self.version = 11
+        else:
+            raise http.client.UnknownProtocol(version)
+        self.headers = self.msg = headers = _parsed_headers(_header_lines(self.fp))
+        coding = headers.get("transfer-encoding")
+        self.chunked = coding is not None and coding.lower() == "chunked"
+        if self.chunked:
+            self.chunk_left = None
+        self.will_close = self._check_close()  # type: ignore[attr-defined]
+        self.length = None
+        length = headers.get("content-length")
+        if length and not self.chunked:
+            try:
+                self.length = int(length)
+            except ValueError:
+                pass
+            else:
+                if self.length < 0:  # a negative length means nothing
+                    self.length = None
+        if status in (204, 304) or 100 <= status < 200 or self._method == "HEAD":  # type: ignore[attr-defined]
+            self.length = 0
+        # Neither chunked nor of known length: the body ends when the connection closes.
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True
+
+
+_STARTED = getattr(http.client, "_CS_REQ_STARTED", "Request-started")
+
+
+def _put_header(
+    connection: Any, put: Callable[..., None], header: str, values: tuple[str, ...]
+) -> None:
+    """Write a header line, each (name, value) pair checked once per connection.
+
+    urllib3's ``putheader`` (its SKIP_HEADER scan) and http.client's (two expressions and
+    two encodings per header) cost ~3 us a header, a dozen per request. A pair both
+    accepted is remembered, per connection, with the line they wrote, and written again
+    as it is; a pair never seen, or a call out of turn, goes to ``put``: theirs.
+    """
+    state = connection.__dict__
+    lines: Optional[dict[tuple[str, str], bytes]] = state.get("_checked_lines")
+    if len(values) == 1 and lines is not None:
+        line = lines.get((header, values[0]))
+        # http.client's own state check: headers only right after the request line.
+        if line is not None and state.get("_HTTPConnection__state") == _STARTED:
+            connection._output(line)
+            return
+    put(header, *values)
+    if len(values) == 1 and type(header) is str and type(values[0]) is str:
+        value = values[0]
+        if value == urllib3.util.SKIP_HEADER:  # nothing was written
+            return
+        if lines is None or len(lines) >= _MAX_HEADER_PAIRS:
+            lines = state["_checked_lines"] = {}
+        lines[header, value] = header.encode("ascii") + b": " + value.encode("latin-1")
+
+
+# The classes urllib3's pools make, which ours extend: ours are made only in their place.
+_HTTP_CONNECTION = urllib3.connection.HTTPConnection
+_HTTPS_CONNECTION = urllib3.connection.HTTPSConnection
+
+
+class _Connection(_HTTP_CONNECTION):
+    """urllib3's HTTP connection, with `_Response` s and `_put_header`."""
+
+    response_class = _Response
+
+    def putheader(self, header: str, *values: str) -> None:  # type: ignore[override]
+        _put_header(self, super().putheader, header, values)
+
+
+class _HTTPSConnection(_HTTPS_CONNECTION):
+    """urllib3's HTTPS connection, with `_Response` s and `_put_header`."""
+
+    response_class = _Response
+
+    def putheader(self, header: str, *values: str) -> None:  # type: ignore[override]
+        _put_header(self, super().putheader, header, values)
+
+
+class _HTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    """urllib3's pool, making `_Connection` s where it would make urllib3's own.
+
+    Where the class urllib3's pool makes was replaced (vcrpy replaces it while a cassette
+    is in use, with a recorder), that class is made, as urllib3's pool would.
+    """
+
+    @property
+    def ConnectionCls(self) -> Any:  # type: ignore[override] # noqa: N802 - urllib3's name
+        made = urllib3.connectionpool.HTTPConnectionPool.ConnectionCls
+        return _Connection if made is _HTTP_CONNECTION else made
+
+
+class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    """urllib3's HTTPS pool, making `_HTTPSConnection` s where it would make its own."""
+
+    @property
+    def ConnectionCls(self) -> Any:  # type: ignore[override] # noqa: N802 - urllib3's name
+        made = urllib3.connectionpool.HTTPSConnectionPool.ConnectionCls
+        return _HTTPSConnection if made is _HTTPS_CONNECTION else made
+
+
 class _Adapter(requests.adapters.HTTPAdapter):
     """requests' adapter, finding the pool of a plain request without re-deriving its key.
 
@@ -257,6 +437,35 @@ class _Adapter(requests.adapters.HTTPAdapter):
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)  # type: ignore[misc] # not in requests' stubs
         self._pool_keys = {}
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        # The manager's own table (a copy): its pools make our connections.
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
+        """Build the response as requests does, reading cookies only when some were set.
+
+        requests reads every answer's headers through cookielib's machinery (~20 us),
+        and copies urllib3's headers one name at a time.
+        """
+        headers = getattr(resp, "headers", None)
+        if not (
+            type(headers) is urllib3.HTTPHeaderDict
+            and isinstance(req.url, str)
+            and not _sets_cookies(resp)
+        ):
+            return super().build_response(req, resp)
+        response = requests.Response()
+        response.status_code = resp.status
+        response.headers = requests.structures.CaseInsensitiveDict(headers.itermerged())
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.raw = resp
+        response.reason = resp.reason
+        response.url = req.url
+        response.request = req
+        response.connection = self
+        return response
 
     def get_connection_with_tls_context(
         self,
@@ -468,10 +677,7 @@ class RequestsBackend:
         response = adapter.send(prepared, timeout=request.timeout, **settings)
         response.elapsed = timedelta(seconds=time.perf_counter() - started)
         # Session.send keeps the cookies the answer sets (cookielib reads these headers).
-        message = getattr(getattr(response.raw, "_original_response", None), "msg", None)
-        if message is not None and (
-            message.get_all("Set-Cookie") or message.get_all("Set-Cookie2")
-        ):
+        if _sets_cookies(response.raw):
             requests.cookies.extract_cookies_to_jar(  # type: ignore[no-untyped-call]
                 session.cookies, prepared, response.raw
             )
@@ -498,6 +704,14 @@ class RequestsBackend:
                     None,
                 )
         return response
+
+
+def _sets_cookies(raw: Any) -> bool:
+    """Tell whether an answer may set cookies: cookielib reads these headers of it."""
+    message = getattr(getattr(raw, "_original_response", None), "msg", None)
+    if message is None:
+        return False
+    return bool(message.get_all("Set-Cookie") or message.get_all("Set-Cookie2"))
 
 
 def _read_body(response: requests.Response, request: BackendRequest) -> bytes:
