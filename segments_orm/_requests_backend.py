@@ -181,10 +181,13 @@ def _merged_headers(
     """Merge headers as requests' session does: its own first, a None value unsets a name."""
     merged: requests.structures.CaseInsensitiveDict[Any]
     merged = requests.structures.CaseInsensitiveDict(session_headers)
-    for name, value in (request_headers or {}).items():
+    request_headers = request_headers or {}
+    for name, value in request_headers.items():
         merged[name] = value
-    for name in [name for name, value in merged.items() if value is None]:
-        del merged[name]
+    # Scanned only where a None can be: the merge's values come from these two.
+    if None in request_headers.values() or None in session_headers.values():
+        for name in [name for name, value in merged.items() if value is None]:
+            del merged[name]
     return merged
 
 
