@@ -105,8 +105,13 @@ class _Session(requests.Session):
         if not self.trust_env:
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         no_proxy = proxies.get("no_proxy") if proxies is not None else None
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, no_proxy)
+        # A plain URL's scheme and netloc are the text before its path, as urlsplit reads.
+        shape = _url_shape(url) if type(url) is str else None
+        if shape is not None:
+            key = (shape[1], url[len(shape[1]) + 3 : shape.start(4)], no_proxy)
+        else:
+            parts = urlsplit(url)
+            key = (parts.scheme, parts.netloc, no_proxy)
         found = self._environment.get(key)
         if found is None:
             if len(self._environment) >= _MAX_ORIGINS:
@@ -202,6 +207,26 @@ _URL_SHAPE = re.compile(
     r"(?:\?[A-Za-z0-9._~!$&'()*+,;=:@/?%-]+)?\Z"
 )
 _ESCAPE = re.compile(r"%(.?.?)")
+# The last URLs' `_URL_SHAPE` matches: one request's URL is matched four times (its
+# preparation, its environment, its pool, its request line), ~2 us each. Read and
+# filled by several threads: a lost race only matches a URL twice.
+_SHAPES: dict[str, Optional[re.Match[str]]] = {}
+_MAX_SHAPES = 64
+
+
+def _url_shape(url: str) -> Optional[re.Match[str]]:
+    """Return ``_URL_SHAPE.match(url)``, remembered for the last few URLs."""
+    try:
+        return _SHAPES[url]
+    except KeyError:
+        pass
+    shape = _URL_SHAPE.match(url)
+    if len(_SHAPES) >= _MAX_SHAPES:
+        _SHAPES.clear()
+    _SHAPES[url] = shape
+    return shape
+
+
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
@@ -220,7 +245,7 @@ def _prepared_url(url: str) -> str:
     fragment, userinfo or empty query. Such a URL is returned as it is; any other is
     prepared by requests.
     """
-    shape = _URL_SHAPE.match(url)
+    shape = _url_shape(url)
     if (
         shape is None
         or (shape[3] is not None and int(shape[3]) > 65535)
@@ -478,7 +503,7 @@ class _Adapter(requests.adapters.HTTPAdapter):
         cert: Any = None,
     ) -> Any:
         url = request.url or ""
-        shape = _URL_SHAPE.match(url)
+        shape = _url_shape(url)
         manager = self.poolmanager
         if (
             shape is None
@@ -527,7 +552,7 @@ class _Adapter(requests.adapters.HTTPAdapter):
     ) -> str:
         # Not proxied: the path and query, which a plain URL holds after its origin.
         url = request.url or ""
-        shape = _URL_SHAPE.match(url)
+        shape = _url_shape(url)
         if shape is None or (proxies and requests.utils.select_proxy(url, proxies)):
             return super().request_url(request, proxies)
         return url[shape.start(4) :]
