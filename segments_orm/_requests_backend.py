@@ -181,29 +181,61 @@ class _Session(requests.Session):
             del headers["Authorization"]
 
 
+# Whether requests' CaseInsensitiveDict is what this module knows: an object holding
+# only ``_store``, an OrderedDict of lower-case name -> (name, value). Else its own
+# methods are used throughout.
+_KNOWN_TABLE = vars(requests.structures.CaseInsensitiveDict()).keys() == {"_store"} and (
+    type(requests.structures.CaseInsensitiveDict()._store) is OrderedDict  # type: ignore[attr-defined]
+)
+
+
 def _store(headers: Any) -> Optional[OrderedDict[str, tuple[Any, Any]]]:
     """Return the table behind a requests `CaseInsensitiveDict` (lower name -> pair), or None.
 
-    Its own methods cost a call or three per name (and an ABC check per copy): about a
-    tenth of the backend's own time per request, for the three header dicts it makes.
+    Its own methods cost a call or three per name (and an ABC check per copy, even of
+    nothing): about a tenth of the backend's own time per request, for the four header
+    dicts a request makes (its headers, urllib3's copy of them, the answer's, `Headers`).
     """
-    if type(headers) is not requests.structures.CaseInsensitiveDict:
+    kind = type(headers)
+    if not _KNOWN_TABLE or not (
+        kind is requests.structures.CaseInsensitiveDict or kind is _RequestHeaders
+    ):
         return None
     store = headers.__dict__.get("_store")
     return store if type(store) is OrderedDict else None
+
+
+def _table(kind: Any, store: OrderedDict[str, tuple[Any, Any]]) -> Any:
+    """Return a ``kind`` (a `CaseInsensitiveDict`) holding ``store`` as its table."""
+    made = kind.__new__(kind)
+    made._store = store
+    return made
+
+
+class _RequestHeaders(requests.structures.CaseInsensitiveDict[Any]):
+    """A request's headers on the direct path: requests' own, copied a table at a time.
+
+    urllib3 copies a request's headers before sending them (to add a proxy's); requests'
+    copy sets them one by one.
+    """
+
+    def copy(self) -> requests.structures.CaseInsensitiveDict[Any]:
+        store = _store(self)
+        if store is None:
+            return super().copy()
+        return _table(_RequestHeaders, OrderedDict(store))  # type: ignore[no-any-return]
 
 
 def _case_insensitive(
     pairs: Iterable[tuple[str, Any]],
 ) -> requests.structures.CaseInsensitiveDict[Any]:
     """Return ``CaseInsensitiveDict(pairs)``, its table filled directly where it can be."""
-    made: requests.structures.CaseInsensitiveDict[Any] = requests.structures.CaseInsensitiveDict()
-    store = _store(made)
-    if store is None:  # a requests that keeps its table otherwise
+    if not _KNOWN_TABLE:
         return requests.structures.CaseInsensitiveDict(pairs)
+    store: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
     for name, value in pairs:
         store[name.lower()] = (name, value)
-    return made
+    return _table(requests.structures.CaseInsensitiveDict, store)  # type: ignore[no-any-return]
 
 
 def _pairs(headers: Mapping[str, Any]) -> Iterable[tuple[Any, Any]]:
@@ -224,15 +256,10 @@ def _merged_headers(
         for name, value in request_headers.items():
             merged[name] = value
     else:  # the same table, each pair set directly
-        merged = requests.structures.CaseInsensitiveDict()
-        store = _store(merged)
-        if store is None:
-            merged.update(session_headers)
-            merged.update(request_headers)
-        else:
-            store.update(session_store)
-            for name, value in request_headers.items():
-                store[name.lower()] = (name, value)
+        store = OrderedDict(session_store)
+        for name, value in request_headers.items():
+            store[name.lower()] = (name, value)
+        merged = _table(_RequestHeaders, store)
     # Scanned only where a None can be: the merge's values come from these two.
     if None in request_headers.values() or any(v is None for _, v in _pairs(session_headers)):
         for name in [name for name, value in _pairs(merged) if value is None]:

@@ -20,10 +20,13 @@ from hypothesis import strategies as st
 
 from segments_orm._requests_backend import (
     RequestsBackend,
+    _case_insensitive,
     _Connection,
     _HTTPPool,
     _HTTPSConnection,
     _HTTPSPool,
+    _merged_headers,
+    _pairs,
     _Response,
 )
 
@@ -303,3 +306,42 @@ def test_a_session_still_takes_user_adapters() -> None:
         assert backend.session.get_adapter("http://x/") is adapter
     finally:
         backend.close()
+
+
+# -- header tables -----------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Accept", "accept", "X-A", "x-a", "B"]),
+            st.none() | st.text(max_size=3),
+        )
+    ),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Accept", "ACCEPT", "X-A", "C"]), st.none() | st.text(max_size=3)
+        )
+    ),
+)
+def test_merged_headers_are_requests_merge(session: list[Any], request: list[Any]) -> None:
+    session_headers = requests.structures.CaseInsensitiveDict(session)
+    ours = _merged_headers(session_headers, dict(request))
+    theirs = requests.sessions.merge_setting(
+        dict(request), session_headers, dict_class=requests.structures.CaseInsensitiveDict
+    )
+    assert list(ours.items()) == list(theirs.items())
+    assert list(_pairs(ours)) == list(theirs.items())
+    copied = ours.copy()
+    assert list(copied.items()) == list(ours.items())
+    copied["X-New"] = "1"
+    assert "X-New" not in ours  # a copy, not the same table
+
+
+def test_answer_headers_are_requests_table() -> None:
+    pairs = [("Content-Type", "a"), ("content-type", "b"), ("X-A", "1")]
+    ours = _case_insensitive(pairs)
+    assert type(ours) is requests.structures.CaseInsensitiveDict
+    assert list(ours.items()) == list(requests.structures.CaseInsensitiveDict(pairs).items())
+    assert ours["CONTENT-TYPE"] == "b"
