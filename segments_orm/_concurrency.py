@@ -17,7 +17,7 @@ import queue
 import sys
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
 import attrs
@@ -52,20 +52,31 @@ class AbandonedError(SegmentsError):
 _scope = threading.local()
 
 
-@contextlib.contextmanager
-def cancellable(event: threading.Event) -> Iterator[None]:
+def cancellable(event: threading.Event) -> contextlib.AbstractContextManager[None]:
     """Run the body so that `check_cancelled` and `pause` give up once ``event`` is set.
 
     The transport checks before each attempt and sleeps through `pause`, so work that
     nobody waits for any more stops at its next retry instead of running to the end of
     its retry budget.
     """
-    previous = getattr(_scope, "event", None)
-    _scope.event = event
-    try:
-        yield
-    finally:
-        _scope.event = previous
+    return _Cancellable(event)
+
+
+class _Cancellable:
+    """`cancellable`'s scope: a class, not a generator (entered once per bulk item)."""
+
+    __slots__ = ("_event", "_previous")
+
+    def __init__(self, event: threading.Event) -> None:
+        self._event = event
+        self._previous: Optional[threading.Event] = None
+
+    def __enter__(self) -> None:
+        self._previous = getattr(_scope, "event", None)
+        _scope.event = self._event
+
+    def __exit__(self, *exc_info: object) -> None:
+        _scope.event = self._previous
 
 
 def check_cancelled() -> None:
