@@ -439,6 +439,8 @@ class _Response(http.client.HTTPResponse):
 
 
 _STARTED = getattr(http.client, "_CS_REQ_STARTED", "Request-started")
+# Header names whose lines `_put_header` never remembers: they carry credentials.
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
 def _put_header(
@@ -449,7 +451,8 @@ def _put_header(
     urllib3's ``putheader`` (its SKIP_HEADER scan) and http.client's (two expressions and
     two encodings per header) cost ~3 us a header, a dozen per request. A pair both
     accepted is remembered, per connection, with the line they wrote, and written again
-    as it is; a pair never seen, or a call out of turn, goes to ``put``: theirs.
+    as it is; a pair never seen, or a call out of turn, goes to ``put``: theirs. Lines
+    that carry a credential (the API key) are never remembered.
     """
     state = connection.__dict__
     lines: Optional[dict[tuple[str, str], bytes]] = state.get("_checked_lines")
@@ -462,7 +465,8 @@ def _put_header(
     put(header, *values)
     if len(values) == 1 and type(header) is str and type(values[0]) is str:
         value = values[0]
-        if value == urllib3.util.SKIP_HEADER:  # nothing was written
+        # Nothing was written for SKIP_HEADER; and a credential is never kept here.
+        if value == urllib3.util.SKIP_HEADER or header.lower() in _SECRET_HEADERS:
             return
         if lines is None or len(lines) >= _MAX_HEADER_PAIRS:
             lines = state["_checked_lines"] = {}

@@ -345,3 +345,18 @@ def test_answer_headers_are_requests_table() -> None:
     assert type(ours) is requests.structures.CaseInsensitiveDict
     assert list(ours.items()) == list(requests.structures.CaseInsensitiveDict(pairs).items())
     assert ours["CONTENT-TYPE"] == "b"
+
+
+def test_a_credential_line_is_never_remembered() -> None:
+    key_line = ("Authorization", "APIKey sk-never-kept-0123")
+    connection = _Connection("example.invalid", 80)
+    sent: list[bytes] = []
+    connection.send = sent.append  # type: ignore[method-assign]
+    for _ in range(2):
+        connection.putrequest("GET", "/", skip_host=True, skip_accept_encoding=True)
+        connection.putheader("X-A", "1")
+        connection.putheader(*key_line)
+        connection.endheaders()
+        connection._HTTPConnection__state = "Idle"
+    assert all(b"APIKey sk-never-kept-0123" in data for data in sent)
+    assert "sk-never-kept" not in repr(vars(connection))
