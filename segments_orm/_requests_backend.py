@@ -286,12 +286,14 @@ _MAX_SHAPES = 64
 
 
 def _url_shape(url: str) -> Optional[re.Match[str]]:
-    """Return ``_URL_SHAPE.match(url)``, remembered for the last few URLs."""
+    """Return ``_URL_SHAPE.match(url)``, remembered for the last few URLs without a query."""
     try:
         return _SHAPES[url]
     except KeyError:
         pass
     shape = _URL_SHAPE.match(url)
+    if "?" in url:  # a query may be a presigned URL's signature: not kept past its request
+        return shape
     if len(_SHAPES) >= _MAX_SHAPES:
         _SHAPES.clear()
     _SHAPES[url] = shape
