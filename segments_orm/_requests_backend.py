@@ -520,6 +520,25 @@ class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
         return _HTTPSConnection if made is _HTTPS_CONNECTION else made
 
 
+# Whether a requests Response holds, once made, exactly the attributes `_Adapter`'s
+# build_response sets on one it makes without ``__init__``.
+_KNOWN_RESPONSE = vars(requests.Response()).keys() == {
+    "_content",
+    "_content_consumed",
+    "_next",
+    "status_code",
+    "headers",
+    "raw",
+    "url",
+    "encoding",
+    "history",
+    "reason",
+    "cookies",
+    "elapsed",
+    "request",
+}
+
+
 class _Adapter(requests.adapters.HTTPAdapter):
     """requests' adapter, finding the pool of a plain request without re-deriving its key.
 
@@ -561,15 +580,38 @@ class _Adapter(requests.adapters.HTTPAdapter):
             and not _sets_cookies(resp)
         ):
             return super().build_response(req, resp)
-        response = requests.Response()
-        response.status_code = resp.status
-        response.headers = _case_insensitive(headers.itermerged())
-        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
-        response.raw = resp
-        response.reason = resp.reason
-        response.url = req.url
-        response.request = req
-        response.connection = self
+        table = _case_insensitive(headers.itermerged())
+        if not _KNOWN_RESPONSE:
+            response = requests.Response()
+            response.status_code = resp.status
+            response.headers = table
+            response.encoding = requests.utils.get_encoding_from_headers(table)
+            response.raw = resp
+            response.reason = resp.reason
+            response.url = req.url
+            response.request = req
+            response.connection = self
+            return response
+        # What Response() holds at first (an empty cookie jar, no content read yet, no
+        # history), with what build_response sets: Response() makes an empty header dict
+        # and a cookie jar through cookiejar_from_dict, ~5 us, to be replaced at once.
+        response = requests.Response.__new__(requests.Response)
+        vars(response).update(
+            _content=False,
+            _content_consumed=False,
+            _next=None,
+            status_code=resp.status,
+            headers=table,
+            raw=resp,
+            url=req.url,
+            encoding=requests.utils.get_encoding_from_headers(table),
+            history=[],
+            reason=resp.reason,
+            cookies=requests.cookies.RequestsCookieJar(),
+            elapsed=timedelta(0),
+            request=req,
+            connection=self,
+        )
         return response
 
     def get_connection_with_tls_context(

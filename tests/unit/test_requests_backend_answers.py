@@ -360,3 +360,38 @@ def test_a_credential_line_is_never_remembered() -> None:
         connection._HTTPConnection__state = "Idle"
     assert all(b"APIKey sk-never-kept-0123" in data for data in sent)
     assert "sk-never-kept" not in repr(vars(connection))
+
+
+def test_a_built_response_is_requests_own() -> None:
+    def answer() -> urllib3.HTTPResponse:
+        return urllib3.HTTPResponse(
+            body=io.BytesIO(b"{}"),
+            headers=urllib3.HTTPHeaderDict(
+                [("Content-Type", "application/json; charset=latin-1"), ("X-A", "1"), ("x-a", "2")]
+            ),
+            status=201,
+            reason="Created",
+            preload_content=False,
+        )
+
+    backend = RequestsBackend()
+    try:
+        adapter = backend.session.get_adapter("http://x/")
+        prepared = requests.Request("PUT", "http://127.0.0.1:1/a/", data=b"{}").prepare()
+        ours = adapter.build_response(prepared, answer())
+        theirs = requests.adapters.HTTPAdapter.build_response(adapter, prepared, answer())
+        assert vars(ours).keys() == vars(theirs).keys()
+        for name in vars(ours):
+            mine, requests_own = getattr(ours, name), getattr(theirs, name)
+            if name == "raw":
+                continue
+            if name == "headers":
+                assert type(mine) is type(requests_own)
+                assert list(mine.items()) == list(requests_own.items())
+            elif name == "cookies":
+                assert type(mine) is type(requests_own)
+                assert list(mine) == list(requests_own) == []
+            else:
+                assert mine == requests_own, name
+    finally:
+        backend.close()
