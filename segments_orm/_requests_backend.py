@@ -804,13 +804,14 @@ class RequestsBackend:
         prepared.method = method
         prepared.url = url = _prepared_url(request.url)
         prepared.headers = self._checked_headers(session.headers, headers)
-        jar = requests.cookies.merge_cookies(  # type: ignore[no-untyped-call]
-            requests.cookies.RequestsCookieJar(), session.cookies
-        )
         if session.cookies:
-            prepared.prepare_cookies(jar)
-        else:  # no Cookie header to write
-            setattr(prepared, "_cookies", jar)  # noqa: B010 - not in requests' stubs
+            prepared.prepare_cookies(
+                requests.cookies.merge_cookies(  # type: ignore[no-untyped-call]
+                    requests.cookies.RequestsCookieJar(), session.cookies
+                )
+            )
+        else:  # no Cookie header to write; the merge of no cookies is a new empty jar
+            setattr(prepared, "_cookies", requests.cookies.RequestsCookieJar())  # noqa: B010
         # prepare_body and prepare_auth, for bytes or nothing and our credential.
         if body:
             prepared.body = body
