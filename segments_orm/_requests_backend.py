@@ -8,13 +8,16 @@ hold the API key) and, for a redirect loop, the whole response history.
 
 from __future__ import annotations
 
+import email.parser
+import http.client
 import os
 import re
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
 import requests
@@ -24,9 +27,11 @@ import requests.cookies
 import requests.sessions
 import requests.structures
 import requests.utils
+import urllib3.connection
 import urllib3.connectionpool
 import urllib3.exceptions
 import urllib3.response
+import urllib3.util
 
 from segments_orm._backend import (
     BackendRequest,
@@ -101,8 +106,13 @@ class _Session(requests.Session):
         if not self.trust_env:
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         no_proxy = proxies.get("no_proxy") if proxies is not None else None
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, no_proxy)
+        # A plain URL's scheme and netloc are the text before its path, as urlsplit reads.
+        shape = _url_shape(url) if type(url) is str else None
+        if shape is not None:
+            key = (shape[1], url[len(shape[1]) + 3 : shape.start(4)], no_proxy)
+        else:
+            parts = urlsplit(url)
+            key = (parts.scheme, parts.netloc, no_proxy)
         found = self._environment.get(key)
         if found is None:
             if len(self._environment) >= _MAX_ORIGINS:
@@ -171,16 +181,89 @@ class _Session(requests.Session):
             del headers["Authorization"]
 
 
+# Whether requests' CaseInsensitiveDict is what this module knows: an object holding
+# only ``_store``, an OrderedDict of lower-case name -> (name, value). Else its own
+# methods are used throughout.
+_KNOWN_TABLE = vars(requests.structures.CaseInsensitiveDict()).keys() == {"_store"} and (
+    type(requests.structures.CaseInsensitiveDict()._store) is OrderedDict  # type: ignore[attr-defined]
+)
+
+
+def _store(headers: Any) -> Optional[OrderedDict[str, tuple[Any, Any]]]:
+    """Return the table behind a requests `CaseInsensitiveDict` (lower name -> pair), or None.
+
+    Its own methods cost a call or three per name (and an ABC check per copy, even of
+    nothing): about a tenth of the backend's own time per request, for the four header
+    dicts a request makes (its headers, urllib3's copy of them, the answer's, `Headers`).
+    """
+    kind = type(headers)
+    if not _KNOWN_TABLE or not (
+        kind is requests.structures.CaseInsensitiveDict or kind is _RequestHeaders
+    ):
+        return None
+    store = headers.__dict__.get("_store")
+    return store if type(store) is OrderedDict else None
+
+
+def _table(kind: Any, store: OrderedDict[str, tuple[Any, Any]]) -> Any:
+    """Return a ``kind`` (a `CaseInsensitiveDict`) holding ``store`` as its table."""
+    made = kind.__new__(kind)
+    made._store = store
+    return made
+
+
+class _RequestHeaders(requests.structures.CaseInsensitiveDict[Any]):
+    """A request's headers on the direct path: requests' own, copied a table at a time.
+
+    urllib3 copies a request's headers before sending them (to add a proxy's); requests'
+    copy sets them one by one.
+    """
+
+    def copy(self) -> requests.structures.CaseInsensitiveDict[Any]:
+        store = _store(self)
+        if store is None:
+            return super().copy()
+        return _table(_RequestHeaders, OrderedDict(store))  # type: ignore[no-any-return]
+
+
+def _case_insensitive(
+    pairs: Iterable[tuple[str, Any]],
+) -> requests.structures.CaseInsensitiveDict[Any]:
+    """Return ``CaseInsensitiveDict(pairs)``, its table filled directly where it can be."""
+    if not _KNOWN_TABLE:
+        return requests.structures.CaseInsensitiveDict(pairs)
+    store: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
+    for name, value in pairs:
+        store[name.lower()] = (name, value)
+    return _table(requests.structures.CaseInsensitiveDict, store)  # type: ignore[no-any-return]
+
+
+def _pairs(headers: Mapping[str, Any]) -> Iterable[tuple[Any, Any]]:
+    """Return the (name, value) pairs of ``headers``, in order."""
+    store = _store(headers)
+    return headers.items() if store is None else store.values()
+
+
 def _merged_headers(
     session_headers: Mapping[str, Any], request_headers: Optional[Mapping[str, Any]]
 ) -> requests.structures.CaseInsensitiveDict[Any]:
     """Merge headers as requests' session does: its own first, a None value unsets a name."""
     merged: requests.structures.CaseInsensitiveDict[Any]
-    merged = requests.structures.CaseInsensitiveDict(session_headers)
-    for name, value in (request_headers or {}).items():
-        merged[name] = value
-    for name in [name for name, value in merged.items() if value is None]:
-        del merged[name]
+    request_headers = request_headers or {}
+    session_store = _store(session_headers)
+    if session_store is None or type(request_headers) is not dict:
+        merged = requests.structures.CaseInsensitiveDict(session_headers)
+        for name, value in request_headers.items():
+            merged[name] = value
+    else:  # the same table, each pair set directly
+        store = OrderedDict(session_store)
+        for name, value in request_headers.items():
+            store[name.lower()] = (name, value)
+        merged = _table(_RequestHeaders, store)
+    # Scanned only where a None can be: the merge's values come from these two.
+    if None in request_headers.values() or any(v is None for _, v in _pairs(session_headers)):
+        for name in [name for name, value in _pairs(merged) if value is None]:
+            del merged[name]
     return merged
 
 
@@ -195,6 +278,28 @@ _URL_SHAPE = re.compile(
     r"(?:\?[A-Za-z0-9._~!$&'()*+,;=:@/?%-]+)?\Z"
 )
 _ESCAPE = re.compile(r"%(.?.?)")
+# The last URLs' `_URL_SHAPE` matches: one request's URL is matched four times (its
+# preparation, its environment, its pool, its request line), ~2 us each. Read and
+# filled by several threads: a lost race only matches a URL twice.
+_SHAPES: dict[str, Optional[re.Match[str]]] = {}
+_MAX_SHAPES = 64
+
+
+def _url_shape(url: str) -> Optional[re.Match[str]]:
+    """Return ``_URL_SHAPE.match(url)``, remembered for the last few URLs without a query."""
+    try:
+        return _SHAPES[url]
+    except KeyError:
+        pass
+    shape = _URL_SHAPE.match(url)
+    if "?" in url:  # a query may be a presigned URL's signature: not kept past its request
+        return shape
+    if len(_SHAPES) >= _MAX_SHAPES:
+        _SHAPES.clear()
+    _SHAPES[url] = shape
+    return shape
+
+
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
@@ -213,7 +318,7 @@ def _prepared_url(url: str) -> str:
     fragment, userinfo or empty query. Such a URL is returned as it is; any other is
     prepared by requests.
     """
-    shape = _URL_SHAPE.match(url)
+    shape = _url_shape(url)
     if (
         shape is None
         or (shape[3] is not None and int(shape[3]) > 65535)
@@ -233,6 +338,205 @@ def _plain_escape(hexdigits: str) -> bool:
         and all(c in "0123456789ABCDEF" for c in hexdigits)
         and chr(int(hexdigits, 16)) not in _UNRESERVED
     )
+
+
+# http.client's limits on an answer's header block, read from it so that they stay its own.
+_MAXLINE: int = getattr(http.client, "_MAXLINE", 65536)
+_MAXHEADERS: int = getattr(http.client, "_MAXHEADERS", 100)
+# A header block the email parser (with http.client's compat32 policy) reads as plain
+# ``name: value`` pairs: names of the characters it accepts before a colon, values of
+# printable ASCII and tabs, no folded line, a blank line at the end. For such a block it
+# stores each name as written and the value with its leading blanks and line end removed.
+_PLAIN_BLOCK = re.compile(r"(?:[!-9;-~]+:[\t -~]*\r?\n)*\r?\n")
+_PLAIN_FIELD = re.compile(r"([!-9;-~]+):[\t ]*([\t -~]*)\r?\n")
+
+
+def _header_lines(fp: Any) -> list[bytes]:
+    """Read the lines of a header block, up to its blank line, as http.client reads them.
+
+    Raises:
+        http.client.LineTooLong: A line is longer than http.client allows.
+        http.client.HTTPException: There are more lines than http.client allows.
+    """
+    lines: list[bytes] = []
+    while True:
+        line = fp.readline(_MAXLINE + 1)
+        if len(line) > _MAXLINE:
+            raise http.client.LineTooLong("header line")
+        lines.append(line)
+        if len(lines) > _MAXHEADERS:
+            raise http.client.HTTPException(f"got more than {_MAXHEADERS} headers")
+        if line in (b"\r\n", b"\n", b""):
+            return lines
+
+
+def _parsed_headers(lines: list[bytes]) -> http.client.HTTPMessage:
+    """Return the `http.client.HTTPMessage` http.client's parser makes of ``lines``.
+
+    The email package's feed parser costs ~60 us for a handful of headers, about a tenth
+    of the client's time per request in a bulk write. A plain block (`_PLAIN_BLOCK`) is
+    read with one expression into the same message (the same pairs, in order, and an
+    empty body); any other (folded or non-ASCII lines, a line without a colon, no blank
+    line at the end) goes to the email parser, as http.client does.
+    """
+    text = b"".join(lines).decode("iso-8859-1")
+    if _PLAIN_BLOCK.fullmatch(text) is None:
+        return email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
+    message = http.client.HTTPMessage()
+    for name, value in _PLAIN_FIELD.findall(text):
+        message.set_raw(name, value)
+    message.set_payload("")
+    return message
+
+
+class _Response(http.client.HTTPResponse):
+    """http.client's response, reading its header block with `_parsed_headers`.
+
+    ``begin`` does what http.client's does, in the same order and with the same limits
+    and errors: the status line (1xx answers and their headers skipped), the version, the
+    headers, then the framing: chunked or not, ``Content-Length``, no body for 1xx, 204,
+    304 and HEAD, and whether the connection closes after the answer.
+    """
+
+    def begin(self) -> None:
+        begun: Any = self.headers
+        if begun is not None:
+            return
+        if self.debuglevel > 0:  # http.client prints what it reads
+            super().begin()
+            return
+        version, status, reason = self._read_status()  # type: ignore[attr-defined]
+        while status == http.client.CONTINUE:
+            _header_lines(self.fp)
+            version, status, reason = self._read_status()  # type: ignore[attr-defined]
+        self.code = self.status = status
+        self.reason = reason.strip()
+        if version in ("HTTP/1.0", "HTTP/0.9"):
+            self.version = 10
+        elif version.startswith("HTTP/1."):
+            self.version = 11
+        else:
+            raise http.client.UnknownProtocol(version)
+        self.headers = self.msg = headers = _parsed_headers(_header_lines(self.fp))
+        coding = headers.get("transfer-encoding")
+        self.chunked = coding is not None and coding.lower() == "chunked"
+        if self.chunked:
+            self.chunk_left = None
+        self.will_close = self._check_close()  # type: ignore[attr-defined]
+        self.length = None
+        length = headers.get("content-length")
+        if length and not self.chunked:
+            try:
+                self.length = int(length)
+            except ValueError:
+                pass
+            else:
+                if self.length < 0:  # a negative length means nothing
+                    self.length = None
+        if status in (204, 304) or 100 <= status < 200 or self._method == "HEAD":  # type: ignore[attr-defined]
+            self.length = 0
+        # Neither chunked nor of known length: the body ends when the connection closes.
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True
+
+
+_STARTED = getattr(http.client, "_CS_REQ_STARTED", "Request-started")
+# Header names whose lines `_put_header` never remembers: they carry credentials.
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def _put_header(
+    connection: Any, put: Callable[..., None], header: str, values: tuple[str, ...]
+) -> None:
+    """Write a header line, each (name, value) pair checked once per connection.
+
+    urllib3's ``putheader`` (its SKIP_HEADER scan) and http.client's (two expressions and
+    two encodings per header) cost ~3 us a header, a dozen per request. A pair both
+    accepted is remembered, per connection, with the line they wrote, and written again
+    as it is; a pair never seen, or a call out of turn, goes to ``put``: theirs. Lines
+    that carry a credential (the API key) are never remembered.
+    """
+    state = connection.__dict__
+    lines: Optional[dict[tuple[str, str], bytes]] = state.get("_checked_lines")
+    if len(values) == 1 and lines is not None:
+        line = lines.get((header, values[0]))
+        # http.client's own state check: headers only right after the request line.
+        if line is not None and state.get("_HTTPConnection__state") == _STARTED:
+            connection._output(line)
+            return
+    put(header, *values)
+    if len(values) == 1 and type(header) is str and type(values[0]) is str:
+        value = values[0]
+        # Nothing was written for SKIP_HEADER; and a credential is never kept here.
+        if value == urllib3.util.SKIP_HEADER or header.lower() in _SECRET_HEADERS:
+            return
+        if lines is None or len(lines) >= _MAX_HEADER_PAIRS:
+            lines = state["_checked_lines"] = {}
+        lines[header, value] = header.encode("ascii") + b": " + value.encode("latin-1")
+
+
+# The classes urllib3's pools make, which ours extend: ours are made only in their place.
+_HTTP_CONNECTION = urllib3.connection.HTTPConnection
+_HTTPS_CONNECTION = urllib3.connection.HTTPSConnection
+
+
+class _Connection(_HTTP_CONNECTION):
+    """urllib3's HTTP connection, with `_Response` s and `_put_header`."""
+
+    response_class = _Response
+
+    def putheader(self, header: str, *values: str) -> None:  # type: ignore[override]
+        _put_header(self, super().putheader, header, values)
+
+
+class _HTTPSConnection(_HTTPS_CONNECTION):
+    """urllib3's HTTPS connection, with `_Response` s and `_put_header`."""
+
+    response_class = _Response
+
+    def putheader(self, header: str, *values: str) -> None:  # type: ignore[override]
+        _put_header(self, super().putheader, header, values)
+
+
+class _HTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    """urllib3's pool, making `_Connection` s where it would make urllib3's own.
+
+    Where the class urllib3's pool makes was replaced (vcrpy replaces it while a cassette
+    is in use, with a recorder), that class is made, as urllib3's pool would.
+    """
+
+    @property
+    def ConnectionCls(self) -> Any:  # type: ignore[override] # noqa: N802 - urllib3's name
+        made = urllib3.connectionpool.HTTPConnectionPool.ConnectionCls
+        return _Connection if made is _HTTP_CONNECTION else made
+
+
+class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    """urllib3's HTTPS pool, making `_HTTPSConnection` s where it would make its own."""
+
+    @property
+    def ConnectionCls(self) -> Any:  # type: ignore[override] # noqa: N802 - urllib3's name
+        made = urllib3.connectionpool.HTTPSConnectionPool.ConnectionCls
+        return _HTTPSConnection if made is _HTTPS_CONNECTION else made
+
+
+# Whether a requests Response holds, once made, exactly the attributes `_Adapter`'s
+# build_response sets on one it makes without ``__init__``.
+_KNOWN_RESPONSE = vars(requests.Response()).keys() == {
+    "_content",
+    "_content_consumed",
+    "_next",
+    "status_code",
+    "headers",
+    "raw",
+    "url",
+    "encoding",
+    "history",
+    "reason",
+    "cookies",
+    "elapsed",
+    "request",
+}
 
 
 class _Adapter(requests.adapters.HTTPAdapter):
@@ -258,6 +562,58 @@ class _Adapter(requests.adapters.HTTPAdapter):
         super().__setstate__(state)  # type: ignore[misc] # not in requests' stubs
         self._pool_keys = {}
 
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        # The manager's own table (a copy): its pools make our connections.
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
+        """Build the response as requests does, reading cookies only when some were set.
+
+        requests reads every answer's headers through cookielib's machinery (~20 us),
+        and copies urllib3's headers one name at a time.
+        """
+        headers = getattr(resp, "headers", None)
+        if not (
+            type(headers) is urllib3.HTTPHeaderDict
+            and isinstance(req.url, str)
+            and not _sets_cookies(resp)
+        ):
+            return super().build_response(req, resp)
+        table = _case_insensitive(headers.itermerged())
+        if not _KNOWN_RESPONSE:
+            response = requests.Response()
+            response.status_code = resp.status
+            response.headers = table
+            response.encoding = requests.utils.get_encoding_from_headers(table)
+            response.raw = resp
+            response.reason = resp.reason
+            response.url = req.url
+            response.request = req
+            response.connection = self
+            return response
+        # What Response() holds at first (an empty cookie jar, no content read yet, no
+        # history), with what build_response sets: Response() makes an empty header dict
+        # and a cookie jar through cookiejar_from_dict, ~5 us, to be replaced at once.
+        response = requests.Response.__new__(requests.Response)
+        vars(response).update(
+            _content=False,
+            _content_consumed=False,
+            _next=None,
+            status_code=resp.status,
+            headers=table,
+            raw=resp,
+            url=req.url,
+            encoding=requests.utils.get_encoding_from_headers(table),
+            history=[],
+            reason=resp.reason,
+            cookies=requests.cookies.RequestsCookieJar(),
+            elapsed=timedelta(0),
+            request=req,
+            connection=self,
+        )
+        return response
+
     def get_connection_with_tls_context(
         self,
         request: requests.PreparedRequest,
@@ -266,7 +622,7 @@ class _Adapter(requests.adapters.HTTPAdapter):
         cert: Any = None,
     ) -> Any:
         url = request.url or ""
-        shape = _URL_SHAPE.match(url)
+        shape = _url_shape(url)
         manager = self.poolmanager
         if (
             shape is None
@@ -315,7 +671,7 @@ class _Adapter(requests.adapters.HTTPAdapter):
     ) -> str:
         # Not proxied: the path and query, which a plain URL holds after its origin.
         url = request.url or ""
-        shape = _URL_SHAPE.match(url)
+        shape = _url_shape(url)
         if shape is None or (proxies and requests.utils.select_proxy(url, proxies)):
             return super().request_url(request, proxies)
         return url[shape.start(4) :]
@@ -374,7 +730,7 @@ class RequestsBackend:
         # context: it holds the prepared request, the key in its headers.
         if failure is not None:
             raise failure
-        return BackendResponse(response.status_code, Headers(response.headers), content)
+        return BackendResponse(response.status_code, Headers(_pairs(response.headers)), content)
 
     def _send_by_session(
         self, request: BackendRequest, headers: dict[str, str]
@@ -401,12 +757,13 @@ class RequestsBackend:
         the headers of one backend's requests are nearly always the same few.
         """
         merged = _merged_headers(session_headers, request_headers)
-        if any(type(name) is not str for name in merged):  # bytes: requests converts them
+        pairs = _pairs(merged)
+        if any(type(name) is not str for name, _ in pairs):  # bytes: requests converts them
             prepared = requests.PreparedRequest()
             prepared.prepare_headers(merged)
             return prepared.headers
         valid = self._valid_headers
-        for pair in merged.items():
+        for pair in pairs:
             if type(pair[1]) is not str or pair not in valid:
                 requests.utils.check_header_validity(pair)
                 if type(pair[1]) is str:
@@ -447,13 +804,14 @@ class RequestsBackend:
         prepared.method = method
         prepared.url = url = _prepared_url(request.url)
         prepared.headers = self._checked_headers(session.headers, headers)
-        jar = requests.cookies.merge_cookies(  # type: ignore[no-untyped-call]
-            requests.cookies.RequestsCookieJar(), session.cookies
-        )
         if session.cookies:
-            prepared.prepare_cookies(jar)
-        else:  # no Cookie header to write
-            setattr(prepared, "_cookies", jar)  # noqa: B010 - not in requests' stubs
+            prepared.prepare_cookies(
+                requests.cookies.merge_cookies(  # type: ignore[no-untyped-call]
+                    requests.cookies.RequestsCookieJar(), session.cookies
+                )
+            )
+        else:  # no Cookie header to write; the merge of no cookies is a new empty jar
+            setattr(prepared, "_cookies", requests.cookies.RequestsCookieJar())  # noqa: B010
         # prepare_body and prepare_auth, for bytes or nothing and our credential.
         if body:
             prepared.body = body
@@ -468,10 +826,7 @@ class RequestsBackend:
         response = adapter.send(prepared, timeout=request.timeout, **settings)
         response.elapsed = timedelta(seconds=time.perf_counter() - started)
         # Session.send keeps the cookies the answer sets (cookielib reads these headers).
-        message = getattr(getattr(response.raw, "_original_response", None), "msg", None)
-        if message is not None and (
-            message.get_all("Set-Cookie") or message.get_all("Set-Cookie2")
-        ):
+        if _sets_cookies(response.raw):
             requests.cookies.extract_cookies_to_jar(  # type: ignore[no-untyped-call]
                 session.cookies, prepared, response.raw
             )
@@ -498,6 +853,14 @@ class RequestsBackend:
                     None,
                 )
         return response
+
+
+def _sets_cookies(raw: Any) -> bool:
+    """Tell whether an answer may set cookies: cookielib reads these headers of it."""
+    message = getattr(getattr(raw, "_original_response", None), "msg", None)
+    if message is None:
+        return False
+    return bool(message.get_all("Set-Cookie") or message.get_all("Set-Cookie2"))
 
 
 def _read_body(response: requests.Response, request: BackendRequest) -> bytes:

@@ -23,9 +23,11 @@ import json
 import logging
 import math
 import random
+import sys
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Mapping
 from typing import Any, Callable, Optional, Union
 
@@ -224,6 +226,19 @@ def _non_finite_path(value: Any, path: str = "") -> Optional[str]:
     return None
 
 
+if sys.version_info >= (3, 11):
+
+    def _gzip(data: bytes) -> bytes:
+        # A gzip member made by zlib in one call: gzip.compress writes the header and
+        # trailer in Python (~3 us of the ~18 a small label body costs).
+        return zlib.compress(data, 5, wbits=16 + zlib.MAX_WBITS)
+
+else:
+
+    def _gzip(data: bytes) -> bytes:
+        return gzip_module.compress(data, compresslevel=5)
+
+
 # json.dumps with these options builds a new encoder per call; one serves every body.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
@@ -388,7 +403,7 @@ class Transport:
             data = encode_json(json_body)
             send_headers["Content-Type"] = "application/json"
             if gzip:
-                data = gzip_module.compress(data, compresslevel=5)
+                data = _gzip(data)
                 send_headers["Content-Encoding"] = "gzip"
         read_timeout = self.timeout if timeout is None else _check_timeout(timeout)
         response = self._send_with_retries(

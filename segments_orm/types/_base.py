@@ -320,6 +320,15 @@ class _ListKind(Kind):
         self.dumps_as_is = item.dumps_as_is
         # Lists of plain values (point ids, coordinates) can be huge; stop after a few.
         self.capped = not isinstance(item, (_ModelKind, _UnionKind))
+        # Items `ok` can vouch for: scalars, or lists of them (a polygon's points).
+        self.scalar_items: bool = isinstance(item, (_ScalarKind, _LiteralKind, _EnumKind)) or (
+            isinstance(item, _ListKind) and item.scalar_items
+        )
+
+    def ok(self, value: Any) -> bool:
+        # A list of valid scalars needs no report: a point list is checked without a
+        # call into `check` (and its enumeration) per point, as its numbers are.
+        return self.scalar_items and type(value) is list and all(map(self.item.ok, value))
 
     def load(self, value: Any) -> Any:
         if type(value) is not list:
