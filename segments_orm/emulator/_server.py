@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import MutableMapping
@@ -27,7 +28,7 @@ from typing import Any, Optional, Union
 from urllib.parse import unquote_to_bytes
 
 from waitress.adjustments import Adjustments
-from waitress.buffers import OverflowableBuffer
+from waitress.buffers import OverflowableBuffer, ReadOnlyFileBasedBuffer
 from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.receiver import FixedStreamReceiver
@@ -114,14 +115,47 @@ def _http_date(second: int) -> str:
     return str(build_http_date(second))
 
 
+#: The header fields the environ names without the "HTTP_" prefix, as WSGI says.
+_UNPREFIXED = frozenset({"CONTENT_LENGTH", "CONTENT_TYPE"})
+
+
 class _Task(WSGITask):  # type: ignore[misc]
     """Run the application; give it the socket so that drop faults can hang up."""
 
     logger = _LOG
 
     def get_environment(self) -> dict[str, Any]:
-        environ: dict[str, Any] = super().get_environment()
-        environ[SOCKET_ENVIRON_KEY] = self.channel.socket
+        environ: Optional[dict[str, Any]] = self.environ  # type: ignore[has-type]
+        if environ is not None:
+            return environ
+        channel = self.channel
+        server = channel.server
+        if server.adj.url_prefix:  # never set by this server; waitress knows its rules
+            environ = super().get_environment()
+        else:
+            # The environ waitress builds (the tests compare the two), its fields that are
+            # the same for every request of the server copied from one made once.
+            request = self.request
+            path = request.path
+            if path[:2] == "//":  # waitress keeps one of the leading slashes
+                path = "/" + path.lstrip("/")
+            remote = channel.addr
+            environ = server.environ_base.copy()
+            environ["REMOTE_ADDR"] = environ["REMOTE_HOST"] = remote[0]
+            environ["REMOTE_PORT"] = str(remote[1])
+            environ["REQUEST_METHOD"] = request.command.upper()
+            environ["SERVER_PROTOCOL"] = "HTTP/" + self.version
+            environ["PATH_INFO"] = path
+            environ["REQUEST_URI"] = request.request_uri
+            environ["QUERY_STRING"] = request.query
+            environ["wsgi.url_scheme"] = request.url_scheme
+            environ["wsgi.errors"] = sys.stderr
+            environ["wsgi.input"] = request.get_body_stream()
+            for key, value in request.headers.items():
+                environ.setdefault(key if key in _UNPREFIXED else "HTTP_" + key, value)
+            environ["waitress.client_disconnected"] = channel.check_client_disconnected
+            self.environ = environ
+        environ[SOCKET_ENVIRON_KEY] = channel.socket
         return environ
 
     def write(self, data: bytes) -> None:
@@ -327,6 +361,19 @@ class _Server(TcpWSGIServer):  # type: ignore[misc]
             dispatcher.shutdown(timeout=1)
             raise
         self._stopping = threading.Event()
+        #: The environ's fields that every request of this server has the same.
+        self.environ_base: dict[str, Any] = {
+            "SERVER_PORT": str(self.effective_port),
+            "SERVER_NAME": self.server_name,
+            "SERVER_SOFTWARE": adj.ident,
+            "SCRIPT_NAME": "",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.file_wrapper": ReadOnlyFileBasedBuffer,
+            "wsgi.input_terminated": True,
+        }
 
     def maintenance(self, now: float) -> None:
         super().maintenance(now)
