@@ -19,6 +19,7 @@ __all__ = [
     "full_name",
     "issue_json",
     "label_doc_json",
+    "label_doc_text",
     "label_json",
     "label_summary_json",
     "label_text",
@@ -226,13 +227,26 @@ def _members(doc: str) -> Optional[str]:
 
 def label_text(row: sqlite3.Row, task_type: str) -> str:
     """Return `label_json` of the row as JSON text, its document's text spliced in."""
-    members = _members(row["doc"])
+    text = label_doc_text(
+        row["sample_uuid"], row["labelset"], row["label_status"], row["doc"], task_type
+    )
+    return _encode(label_json(row, task_type)) if text is None else text
+
+
+def label_doc_text(
+    sample_uuid: str, labelset: str, status: str, doc: str, task_type: str
+) -> Optional[str]:
+    """Return `label_doc_json` as JSON text around a document's stored text.
+
+    Returns:
+        The text, or None when the document is not stored as a plain object.
+    """
+    members = _members(doc)
     if members is None:
-        return _encode(label_json(row, task_type))
+        return None
     head = (
-        f'{{"sample_uuid": {_encode(row["sample_uuid"])}, "label_type": {_encode(task_type)},'
-        f' "label_status": {_encode(row["label_status"])},'
-        f' "labelset": {_encode(row["labelset"])}'
+        f'{{"sample_uuid": {_encode(sample_uuid)}, "label_type": {_encode(task_type)},'
+        f' "label_status": {_encode(status)}, "labelset": {_encode(labelset)}'
     )
     return f"{head}, {members}}}" if members else f"{head}}}"
 

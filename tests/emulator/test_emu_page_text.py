@@ -85,3 +85,30 @@ def test_a_json_text_answer_is_sent_as_it_is() -> None:
     answer = json_response(200, JsonText('[{"a": 1}]'))
     assert isinstance(answer, JsonAnswer)
     assert answer._body == b'[{"a": 1}]'
+
+
+def test_a_label_write_answers_the_label_it_stored(api: Any) -> None:
+    dataset = api.dataset("spliced", task_type="bboxes")["full_name"]
+    sample = api.sample(dataset, "a.jpg")["uuid"]
+    attributes = {
+        "format_version": "0.1",
+        "annotations": [{"id": 1, "category_id": 2, "type": "bbox", "points": [[1.5, 2], [3, 4]]}],
+    }
+    first = api.put(
+        f"labels/{sample}/ground-truth/",
+        json={"label_status": "PRELABELED", "attributes": attributes, "score": 0.5},
+    )
+    assert first.status_code == 201
+    read = api.get(f"labels/{sample}/ground-truth/").json()
+    assert first.json() == read
+    assert list(first.json()) == list(read)
+    # A replacement keeps the creation fields of the label it replaces.
+    second = api.put(f"labels/{sample}/ground-truth/", json={"attributes": {"annotations": []}})
+    assert second.status_code == 201
+    assert second.json()["created_at"] == read["created_at"]
+    assert second.json()["created_by"] == read["created_by"] == "demo"
+    assert second.json()["score"] is None
+    assert second.json() == api.get(f"labels/{sample}/ground-truth/").json()
+    patched = api.patch(f"labels/{sample}/ground-truth/", json={"score": 1})
+    assert patched.status_code == 200
+    assert patched.json() == api.get(f"labels/{sample}/ground-truth/").json()
