@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import re
+import select
 import socket
 import sys
 import threading
@@ -322,6 +323,84 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
             return False
         return bool(super().writable())
 
+    # --- the wake-up after a task ------------------------------------------------------
+    #
+    # waitress does not watch a channel while its task runs (it reads the next request only
+    # once the answer is out), so when the task ends the worker pulls the trigger for the
+    # I/O thread to watch the channel again: one more pass of the loop and two thread
+    # switches per request. Instead, the I/O thread's poll watches a busy channel with
+    # nothing to send for input, as a sentinel only: if the client sends (a pipelined
+    # request, a hang-up) before the task ends, the channel is left alone until the worker
+    # pulls the trigger as before; if not, the poll is already watching the channel when
+    # the task ends, and the worker has no one to wake. Both sides decide under the
+    # channel's requests lock, so that neither acts on what the other is changing.
+
+    _watched = False  # the loop's latest poll watches this channel for input
+    _held = False  # input came while busy: not watched again until the task ends
+
+    def poll_flags(self) -> tuple[int, bool]:
+        """Return the poll flags for this channel, and whether they are a sentinel's.
+
+        Called by the I/O thread for each pass of its loop.
+        """
+        with self.requests_lock:
+            flags = 0
+            if self.readable():
+                flags |= select.POLLIN | select.POLLPRI
+            if self.writable():
+                flags |= select.POLLOUT
+            sentinel = False
+            if not self.requests:
+                self._held = False
+            elif not (flags or self._held or self.will_close or self.close_when_flushed):
+                sentinel = True
+                flags = select.POLLIN
+            # Until the next pass, whether the loop notices input here without being woken:
+            # it polls for it, or it is past its poll and will ask this channel again.
+            self._watched = bool(flags & select.POLLIN)
+            return flags, sentinel
+
+    def still_busy(self) -> bool:
+        """Tell, when a sentinel's poll reports input, whether the task still runs.
+
+        Called by the I/O thread. If it does, the channel is left alone until its worker
+        wakes the thread; if it is done, the input is the next request, to read now.
+        """
+        with self.requests_lock:
+            self._watched = False
+            self._held = bool(self.requests)
+            return self._held
+
+    def watched_while_idle(self) -> bool:
+        """Tell whether the I/O thread's poll watches this channel, now that it is idle.
+
+        The worker asks when its task is done; if the lock is taken, it wakes the I/O
+        thread as waitress would.
+        """
+        if not self.requests_lock.acquire(blocking=False):
+            return False
+        try:
+            return bool(
+                self._watched
+                and self.connected
+                and not self.requests
+                and self.request is None
+                and not (self.will_close or self.close_when_flushed or self.total_outbufs_len)
+            )
+        finally:
+            self.requests_lock.release()
+
+    def service(self) -> None:
+        _SERVING.channel = self
+        try:
+            super().service()
+        finally:
+            _SERVING.channel = None
+
+
+#: The channel whose request the current worker thread serves, if any.
+_SERVING = threading.local()
+
 
 class _Server(TcpWSGIServer):  # type: ignore[misc]
     """waitress's TCP server with request deadlines and eviction at the connection limit."""
@@ -404,17 +483,50 @@ class _Server(TcpWSGIServer):  # type: ignore[misc]
         from waitress import wasyncore
 
         try:
-            # One turn of wasyncore.loop(timeout=0.1, map=..., use_poll=True, count=1),
-            # without its per-call dispatch.
+            # One turn of wasyncore.loop(timeout=0.1, map=..., use_poll=True, count=1).
             while not self._stopping.is_set():
                 if self._map:
-                    wasyncore.poll2(0.1, self._map)
+                    self._poll_once(0.1)
         finally:
             for channel in list(self.active_channels.values()):
                 with contextlib.suppress(OSError):
                     channel.socket.shutdown(socket.SHUT_RDWR)
             self.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
             wasyncore.close_all(self._map)
+
+    def _poll_once(self, timeout: float) -> None:
+        """Run one pass of the I/O loop: wasyncore's poll2, with the channels' sentinels."""
+        from waitress import wasyncore
+
+        pollster = select.poll()
+        sentinels = set()
+        for fd, obj in list(self._map.items()):
+            if isinstance(obj, _Channel):
+                flags, sentinel = obj.poll_flags()
+                if sentinel:
+                    sentinels.add(fd)
+            else:
+                flags = 0
+                if obj.readable():
+                    flags |= select.POLLIN | select.POLLPRI
+                if obj.writable() and not obj.accepting:  # never a listening socket
+                    flags |= select.POLLOUT
+            if flags:
+                pollster.register(fd, flags)
+        for fd, flags in pollster.poll(int(timeout * 1000)):
+            obj = self._map.get(fd)
+            if obj is None:
+                continue
+            if fd in sentinels and obj.still_busy():
+                continue  # its worker will wake this thread when done
+            wasyncore.readwrite(obj, flags)
+
+    def pull_trigger(self) -> None:
+        """Wake the I/O loop, unless a worker's channel is watched already (see _Channel)."""
+        channel: Optional[_Channel] = getattr(_SERVING, "channel", None)
+        if channel is not None and channel.watched_while_idle():
+            return
+        super().pull_trigger()
 
     def stop_serving(self) -> None:
         """Ask the loop to stop (from any thread); it notices within a tenth of a second."""
