@@ -33,7 +33,7 @@ from waitress.buffers import OverflowableBuffer, ReadOnlyFileBasedBuffer
 from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.receiver import FixedStreamReceiver
-from waitress.rfc7230 import FIELD_VALUE, TCHAR
+from waitress.rfc7230 import TCHAR
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 from waitress.utilities import build_http_date
@@ -225,9 +225,11 @@ class _Task(WSGITask):  # type: ignore[misc]
             raise ClientDisconnected() from None
 
 
-#: One header line of waitress's grammar (RFC 7230 field-name ":" OWS field-value OWS), its
-#: name without "_" (waitress drops such fields), read from the block decoded as latin-1.
-_PLAIN_FIELD = re.compile(f"({TCHAR.replace('_', '')}+):[ \t]*({FIELD_VALUE})[ \t]*\r\n")
+#: Header lines of waitress's grammar (RFC 7230 field-name ":" OWS field-value OWS), each
+#: name without "_" (waitress drops such fields), in a block decoded as latin-1. What
+#: follows the colon is any run of SP, HTAB, VCHAR and obs-text: that is OWS, a field
+#: value (empty, or from a visible character to one) and OWS again.
+_PLAIN_FIELDS = re.compile(f"(?:{TCHAR.replace('_', '')}+:[\t\x20-\x7e\x80-\xff]*\r\n)*")
 
 #: A request line the quick path reads: an upper-case method, an origin-form target (one
 #: leading "/", printable ASCII, so that urlsplit would neither strip nor refuse anything
@@ -255,14 +257,17 @@ class _Parser(HTTPRequestParser):  # type: ignore[misc]
         while block.endswith(b"\r\n"):  # the blank lines that end the block
             block = block[:-2]
         text = block.decode("latin-1") + "\r\n"
-        if not separator or line is None or _PLAIN_FIELD.sub("", text):
+        if not separator or line is None or _PLAIN_FIELDS.fullmatch(text) is None:
             super().parse_header(header_plus)
             return
-        fields = _PLAIN_FIELD.findall(text)
-        headers = {name.upper().replace("-", "_"): value for name, value in fields}
+        lines = text[:-2].split("\r\n")
+        headers = {}
+        for field in lines:
+            name, _, value = field.partition(":")  # a name has no colon
+            headers[name.upper().replace("-", "_")] = value.strip(" \t")
         length = headers.get("CONTENT_LENGTH", "0")
         if (
-            len(headers) != len(fields)
+            len(headers) != len(lines)
             or "TRANSFER_ENCODING" in headers
             or not (length.isascii() and length.isdigit())
         ):
