@@ -112,3 +112,37 @@ def test_a_label_write_answers_the_label_it_stored(api: Any) -> None:
     patched = api.patch(f"labels/{sample}/ground-truth/", json={"score": 1})
     assert patched.status_code == 200
     assert patched.json() == api.get(f"labels/{sample}/ground-truth/").json()
+
+
+def test_a_page_with_label_summaries_gives_each_labels_fields(api: Any) -> None:
+    dataset = api.dataset("summaries", task_type="bboxes")["full_name"]
+    uuids = [api.sample(dataset, f"s{index}.jpg")["uuid"] for index in range(3)]
+    empty = {"format_version": "0.1", "annotations": []}
+    first = api.put(f"labels/{uuids[0]}/ground-truth/", json={"attributes": empty, "score": 1e300})
+    assert first.status_code == 201, first.text
+    third = api.put(
+        f"labels/{uuids[2]}/ground-truth/",
+        json={"label_status": "REVIEWED", "attributes": empty, "score": 2},
+    )
+    assert third.status_code == 201, third.text
+    page = api.get(f"datasets/{dataset}/samples/", params={"labelset": "ground-truth"}).json()
+    by_uuid = {sample["uuid"]: sample["label"] for sample in page}
+    assert by_uuid[uuids[1]] is None
+    for sample_uuid in (uuids[0], uuids[2]):
+        label = api.get(f"labels/{sample_uuid}/ground-truth/").json()
+        wanted = ["label_status", "score", "updated_at", "created_by", "reviewed_by"]
+        assert by_uuid[sample_uuid] == {key: label[key] for key in wanted}
+        assert list(by_uuid[sample_uuid]) == wanted
+    assert by_uuid[uuids[0]]["score"] == 1e300
+    assert by_uuid[uuids[2]]["score"] == 2
+    assert by_uuid[uuids[2]]["reviewed_by"] == "demo"
+    # Without a labelset, no label; with full labels, each one whole.
+    plain = api.get(f"datasets/{dataset}/samples/").json()
+    assert all(sample["label"] is None for sample in plain)
+    full = api.get(
+        f"datasets/{dataset}/samples/",
+        params={"labelset": "ground-truth", "include_full_label": "1"},
+    ).json()
+    for sample in full:
+        if sample["uuid"] != uuids[1]:
+            assert sample["label"] == api.get(f"labels/{sample['uuid']}/ground-truth/").json()

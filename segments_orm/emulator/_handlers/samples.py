@@ -41,7 +41,6 @@ from segments_orm.emulator._views import (
     GROUND_TRUTH,
     full_name,
     label_json,
-    label_summary_json,
     label_text,
     sample_json,
     sample_text,
@@ -268,7 +267,7 @@ def list_samples(ctx: Ctx) -> Reply:
         # a decode of every sample of the dataset (20 pages of 20,000 samples took
         # seconds each, hiding the clients' own costs in the benchmarks).
         page = paginate(_SampleRows(tx, dataset["id"], column, descending, labels), query)
-        return 200, _sample_page_json(query, dataset, labelset_param, page)
+        return 200, _sample_page_json(tx, query, dataset, labelset_param, page)
     selected = []
     for row in tx.all("SELECT * FROM samples WHERE dataset_id = ? ORDER BY seq", (dataset["id"],)):
         tx.check_deadline()
@@ -290,10 +289,11 @@ def list_samples(ctx: Ctx) -> Reply:
     # Stable sorts: ties keep creation order, whatever the direction.
     selected.sort(key=lambda item: sort_key(*item), reverse=descending)
     page = paginate(selected, query)
-    return 200, _sample_page_json(query, dataset, labelset_param, page)
+    return 200, _sample_page_json(tx, query, dataset, labelset_param, page)
 
 
 def _sample_page_json(
+    tx: Tx,
     query: Mapping[str, str],
     dataset: sqlite3.Row,
     labelset_param: Optional[str],
@@ -309,20 +309,52 @@ def _sample_page_json(
         )
     # The stored documents' text goes into the answer as it is: decoding each one only to
     # encode it again made most of a page's cost.
-    name = json.dumps(full_name(dataset), ensure_ascii=False)
+    name = _TEXT.encode(full_name(dataset))
     full = query.get("include_full_label") in ("1", "true", "True")
     task_type = _task_type(dataset)
+    summaries: dict[str, str] = {}
+    if labelset_param is not None and not full:
+        summaries = _label_summaries(tx, [label for _, _, label in page if label is not None])
     out = []
     for row, _doc, label in page:
         shaped = "null"
         if labelset_param is not None and label is not None:
-            shaped = (
-                label_text(label, task_type)
-                if full
-                else json.dumps(label_summary_json(label), ensure_ascii=False)
-            )
+            shaped = label_text(label, task_type) if full else summaries[label["sample_uuid"]]
         out.append(sample_text(row, name, shaped))
     return JsonText(f"[{', '.join(out)}]")
+
+
+#: Renders the parts of a page built around stored text, as the answer's encoder would.
+_TEXT = json.JSONEncoder(ensure_ascii=False)
+
+
+def _label_summaries(tx: Tx, labels: list[sqlite3.Row]) -> dict[str, str]:
+    """Return `label_summary_json` of each label as JSON text, by sample uuid.
+
+    SQLite reads the four fields out of each document (in one query for the page) rather
+    than Python decoding whole documents for them.
+    """
+    if not labels:
+        return {}
+    rows = tx.all(
+        "SELECT sample_uuid, label_status, json_extract(doc, '$.score', '$.updated_at',"
+        " '$.created_by', '$.reviewed_by') AS fields FROM labels"
+        " WHERE labelset = ? AND sample_uuid IN (SELECT value FROM json_each(?))",
+        (labels[0]["labelset"], json.dumps([label["sample_uuid"] for label in labels])),
+    )
+    summaries = {}
+    for row in rows:
+        score, updated_at, created_by, reviewed_by = json.loads(row["fields"])
+        summaries[row["sample_uuid"]] = _TEXT.encode(
+            {
+                "label_status": row["label_status"],
+                "score": score,
+                "updated_at": updated_at,
+                "created_by": created_by,
+                "reviewed_by": reviewed_by,
+            }
+        )
+    return summaries
 
 
 # Sorts on a column of the samples table (the others read the document or the label).
