@@ -120,6 +120,20 @@ def _http_date(second: int) -> str:
 _UNPREFIXED = frozenset({"CONTENT_LENGTH", "CONTENT_TYPE"})
 
 
+@functools.lru_cache(maxsize=64)
+def _capitalised(name: str) -> str:
+    # As waitress writes a field's name: each dash-separated part capitalised.
+    return "-".join(part.capitalize() for part in name.split("-"))
+
+
+def _name(field: tuple[str, str]) -> str:
+    return field[0]
+
+
+#: The fields whose presence makes waitress decide more than a plain answer's head.
+_DECIDED = frozenset({"Connection", "Date", "Server", "Transfer-Encoding"})
+
+
 class _Task(WSGITask):  # type: ignore[misc]
     """Run the application; give it the socket so that drop faults can hang up."""
 
@@ -200,10 +214,13 @@ class _Task(WSGITask):  # type: ignore[misc]
         # then cost the client a new connection. They need no length to end, so keep
         # them open unless the client asked to close.
         asked_close = self.request.headers.get("CONNECTION", "").lower() == "close"
-        self._keep_alive_without_body = (
-            self.version == "1.1" and not self.has_body and not asked_close
-        )
+        has_body = self.has_body
+        self._keep_alive_without_body = self.version == "1.1" and not has_body and not asked_close
         headers = self.response_headers
+        if self.version == "1.1" and has_body and not asked_close:
+            head = self._plain_head(headers)
+            if head is not None:
+                return head
         if not any(name.lower() == "date" for name, _ in headers):
             # The Date waitress would add (its text for the second the task started),
             # formatted once a second rather than once an answer.
@@ -212,6 +229,28 @@ class _Task(WSGITask):  # type: ignore[misc]
             return super().build_response_header()  # type: ignore[no-any-return]
         finally:
             self._keep_alive_without_body = False
+
+    def _plain_head(self, headers: list[tuple[str, str]]) -> Optional[bytes]:
+        """Return the head waitress writes for a plain answer, or None for another one.
+
+        A plain answer is an HTTP/1.1 one with a body and its length, to a client that
+        keeps the connection, whose application set none of the fields waitress decides
+        (Connection, Date, Server, Transfer-Encoding): waitress then names each field in
+        its capitalised form, adds Server and Date, sorts them by name and keeps the
+        connection open. Built here without its general checks (the tests compare both).
+        """
+        named = [(_capitalised(name), value) for name, value in headers]
+        names = [name for name, _ in named]
+        if names.count("Content-Length") != 1 or not _DECIDED.isdisjoint(names):
+            return None
+        self.response_headers = named
+        ident = self.channel.server.adj.ident
+        if ident:
+            named.append(("Server", ident))
+        named.append(("Date", _http_date(int(self.start_time))))
+        # Sorted by name only, so that fields of one name keep their order (as waitress).
+        fields = "".join(f"{name}: {value}\r\n" for name, value in sorted(named, key=_name))
+        return f"HTTP/1.1 {self.status}\r\n{fields}\r\n".encode("latin-1")
 
     def set_close_on_finish(self) -> None:
         if not self._keep_alive_without_body:
