@@ -30,6 +30,7 @@ from segments_orm.emulator._http import (
     MAX_URI_BYTES,
     ApiError,
     Ctx,
+    JsonText,
     over_limit,
     parse_json,
 )
@@ -294,19 +295,19 @@ Answer = Union[JsonAnswer, Response]
 
 
 def json_response(status: int, body: Any, headers: Optional[Mapping[str, str]] = None) -> Answer:
-    """Render a status and a JSON body (``None`` for an empty body)."""
+    """Render a status and a JSON body (``None`` for an empty body, `JsonText` as it is)."""
     if body is None or status in _NO_BODY_STATUSES:
         # Rare (204 answers): werkzeug knows which headers such an answer must drop.
         if body is None:
             response = Response(b"", status=status)
             response.headers.pop("Content-Type", None)
         else:
-            text = json.dumps(body, ensure_ascii=False)
+            text = body if isinstance(body, JsonText) else json.dumps(body, ensure_ascii=False)
             response = Response(text, status=status, content_type="application/json")
         for key, value in (headers or {}).items():
             response.headers[key] = value
         return response
-    text = _ANSWER_ENCODER.encode(body)
+    text = body if isinstance(body, JsonText) else _ANSWER_ENCODER.encode(body)
     if len(text) > MAX_RESPONSE_BYTES // 4 and len(text.encode()) > MAX_RESPONSE_BYTES:
         text = json.dumps(
             {

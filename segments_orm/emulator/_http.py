@@ -19,6 +19,7 @@ __all__ = [
     "ApiError",
     "Ctx",
     "Field",
+    "JsonText",
     "duplicate",
     "forbidden",
     "not_found",
@@ -51,6 +52,16 @@ MAX_FIELD_BYTES = 1024 * 1024
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 #: The largest magnitude an integer field accepts (SQLite's and JSON consumers' 64 bits).
 MAX_INTEGER = 2**63 - 1
+
+
+class JsonText(str):
+    """An answer's JSON body already rendered, which a handler returns in place of data.
+
+    A listing splices the stored text of its documents into it rather than decode each one
+    only for the answer to encode it again; the server sends it as it is.
+    """
+
+    __slots__ = ()
 
 
 class ApiError(Exception):

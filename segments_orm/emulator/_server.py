@@ -18,17 +18,22 @@ import json
 import logging
 import os
 import re
+import select
 import socket
+import sys
 import threading
 import time
 from collections.abc import MutableMapping
 from types import TracebackType
 from typing import Any, Optional, Union
+from urllib.parse import unquote_to_bytes
 
 from waitress.adjustments import Adjustments
+from waitress.buffers import OverflowableBuffer, ReadOnlyFileBasedBuffer
 from waitress.channel import ClientDisconnected, HTTPChannel
 from waitress.parser import HTTPRequestParser
-from waitress.rfc7230 import FIELD_VALUE, TCHAR
+from waitress.receiver import FixedStreamReceiver
+from waitress.rfc7230 import TCHAR
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 from waitress.utilities import build_http_date
@@ -111,14 +116,61 @@ def _http_date(second: int) -> str:
     return str(build_http_date(second))
 
 
+#: The header fields the environ names without the "HTTP_" prefix, as WSGI says.
+_UNPREFIXED = frozenset({"CONTENT_LENGTH", "CONTENT_TYPE"})
+
+
+@functools.lru_cache(maxsize=64)
+def _capitalised(name: str) -> str:
+    # As waitress writes a field's name: each dash-separated part capitalised.
+    return "-".join(part.capitalize() for part in name.split("-"))
+
+
+def _name(field: tuple[str, str]) -> str:
+    return field[0]
+
+
+#: The fields whose presence makes waitress decide more than a plain answer's head.
+_DECIDED = frozenset({"Connection", "Date", "Server", "Transfer-Encoding"})
+
+
 class _Task(WSGITask):  # type: ignore[misc]
     """Run the application; give it the socket so that drop faults can hang up."""
 
     logger = _LOG
 
     def get_environment(self) -> dict[str, Any]:
-        environ: dict[str, Any] = super().get_environment()
-        environ[SOCKET_ENVIRON_KEY] = self.channel.socket
+        environ: Optional[dict[str, Any]] = self.environ  # type: ignore[has-type]
+        if environ is not None:
+            return environ
+        channel = self.channel
+        server = channel.server
+        if server.adj.url_prefix:  # never set by this server; waitress knows its rules
+            environ = super().get_environment()
+        else:
+            # The environ waitress builds (the tests compare the two), its fields that are
+            # the same for every request of the server copied from one made once.
+            request = self.request
+            path = request.path
+            if path[:2] == "//":  # waitress keeps one of the leading slashes
+                path = "/" + path.lstrip("/")
+            remote = channel.addr
+            environ = server.environ_base.copy()
+            environ["REMOTE_ADDR"] = environ["REMOTE_HOST"] = remote[0]
+            environ["REMOTE_PORT"] = str(remote[1])
+            environ["REQUEST_METHOD"] = request.command.upper()
+            environ["SERVER_PROTOCOL"] = "HTTP/" + self.version
+            environ["PATH_INFO"] = path
+            environ["REQUEST_URI"] = request.request_uri
+            environ["QUERY_STRING"] = request.query
+            environ["wsgi.url_scheme"] = request.url_scheme
+            environ["wsgi.errors"] = sys.stderr
+            environ["wsgi.input"] = request.get_body_stream()
+            for key, value in request.headers.items():
+                environ.setdefault(key if key in _UNPREFIXED else "HTTP_" + key, value)
+            environ["waitress.client_disconnected"] = channel.check_client_disconnected
+            self.environ = environ
+        environ[SOCKET_ENVIRON_KEY] = channel.socket
         return environ
 
     def write(self, data: bytes) -> None:
@@ -162,10 +214,13 @@ class _Task(WSGITask):  # type: ignore[misc]
         # then cost the client a new connection. They need no length to end, so keep
         # them open unless the client asked to close.
         asked_close = self.request.headers.get("CONNECTION", "").lower() == "close"
-        self._keep_alive_without_body = (
-            self.version == "1.1" and not self.has_body and not asked_close
-        )
+        has_body = self.has_body
+        self._keep_alive_without_body = self.version == "1.1" and not has_body and not asked_close
         headers = self.response_headers
+        if self.version == "1.1" and has_body and not asked_close:
+            head = self._plain_head(headers)
+            if head is not None:
+                return head
         if not any(name.lower() == "date" for name, _ in headers):
             # The Date waitress would add (its text for the second the task started),
             # formatted once a second rather than once an answer.
@@ -174,6 +229,28 @@ class _Task(WSGITask):  # type: ignore[misc]
             return super().build_response_header()  # type: ignore[no-any-return]
         finally:
             self._keep_alive_without_body = False
+
+    def _plain_head(self, headers: list[tuple[str, str]]) -> Optional[bytes]:
+        """Return the head waitress writes for a plain answer, or None for another one.
+
+        A plain answer is an HTTP/1.1 one with a body and its length, to a client that
+        keeps the connection, whose application set none of the fields waitress decides
+        (Connection, Date, Server, Transfer-Encoding): waitress then names each field in
+        its capitalised form, adds Server and Date, sorts them by name and keeps the
+        connection open. Built here without its general checks (the tests compare both).
+        """
+        named = [(_capitalised(name), value) for name, value in headers]
+        names = [name for name, _ in named]
+        if names.count("Content-Length") != 1 or not _DECIDED.isdisjoint(names):
+            return None
+        self.response_headers = named
+        ident = self.channel.server.adj.ident
+        if ident:
+            named.append(("Server", ident))
+        named.append(("Date", _http_date(int(self.start_time))))
+        # Sorted by name only, so that fields of one name keep their order (as waitress).
+        fields = "".join(f"{name}: {value}\r\n" for name, value in sorted(named, key=_name))
+        return f"HTTP/1.1 {self.status}\r\n{fields}\r\n".encode("latin-1")
 
     def set_close_on_finish(self) -> None:
         if not self._keep_alive_without_body:
@@ -187,56 +264,77 @@ class _Task(WSGITask):  # type: ignore[misc]
             raise ClientDisconnected() from None
 
 
-#: One header line of waitress's grammar (RFC 7230 field-name ":" OWS field-value OWS), its
-#: name without "_" (waitress drops such fields), read from the block decoded as latin-1.
-_PLAIN_FIELD = re.compile(f"({TCHAR.replace('_', '')}+):[ \t]*({FIELD_VALUE})[ \t]*\r\n")
+#: Header lines of waitress's grammar (RFC 7230 field-name ":" OWS field-value OWS), each
+#: name without "_" (waitress drops such fields), in a block decoded as latin-1. What
+#: follows the colon is any run of SP, HTAB, VCHAR and obs-text: that is OWS, a field
+#: value (empty, or from a visible character to one) and OWS again.
+_PLAIN_FIELDS = re.compile(f"(?:{TCHAR.replace('_', '')}+:[\t\x20-\x7e\x80-\xff]*\r\n)*")
 
-#: The fields waitress's parse_header reads for its own rules, by their key.
-_PROTOCOL_FIELDS = {
-    "CONNECTION": "Connection",
-    "TRANSFER_ENCODING": "Transfer-Encoding",
-    "EXPECT": "Expect",
-    "CONTENT_LENGTH": "Content-Length",
-}
+#: A request line the quick path reads: an upper-case method, an origin-form target (one
+#: leading "/", printable ASCII, so that urlsplit would neither strip nor refuse anything
+#: of it) and HTTP/1.1.
+_PLAIN_REQUEST_LINE = re.compile(rb"([A-Z]+) (/(?!/)[!-~]*) HTTP/1\.1")
 
 
 class _Parser(HTTPRequestParser):  # type: ignore[misc]
-    """waitress's request parser, reading a block of plain header fields in one pass.
+    """waitress's request parser, reading a plain request head in one pass.
 
-    waitress matches, strips, converts and stores each header line by itself, which costs
-    the I/O thread more than anything else a request makes it do. When every line is a
-    plain field of waitress's own grammar, each name given once, one regular expression
-    reads them all, and waitress's parse_header gets the request line with the four fields
-    its rules read (connection, framing, expectation): it makes every decision on them as
-    before, and the other fields join its table, in the order they came. Any other block
-    (a folded or malformed line, a name with "_", a repeated name) is parsed by waitress
+    waitress matches, strips, converts and stores each header line by itself, then cracks
+    the request line and splits its target through urlsplit, which costs the I/O thread
+    more than anything else a request makes it do. A plain head (an HTTP/1.1 request line
+    with an origin-form target; every line a plain field of waitress's own grammar, each
+    name given once; no transfer coding; a length of digits if any) is read here by one
+    regular expression into the state waitress's parse_header leaves for it (the tests
+    compare the two on plain and hostile heads). Any other head is parsed by waitress
     whole, errors included.
     """
 
     def parse_header(self, header_plus: bytes) -> None:
         first_line, separator, block = header_plus.partition(b"\r\n")
+        first_line = first_line.rstrip()
+        line = _PLAIN_REQUEST_LINE.fullmatch(first_line)
         while block.endswith(b"\r\n"):  # the blank lines that end the block
             block = block[:-2]
         text = block.decode("latin-1") + "\r\n"
-        if not separator or _PLAIN_FIELD.sub("", text):
+        if not separator or line is None or _PLAIN_FIELDS.fullmatch(text) is None:
             super().parse_header(header_plus)
             return
-        fields = _PLAIN_FIELD.findall(text)
-        headers = {name.upper().replace("-", "_"): value for name, value in fields}
-        if len(headers) != len(fields):
+        lines = text[:-2].split("\r\n")
+        headers = {}
+        for field in lines:
+            name, _, value = field.partition(":")  # a name has no colon
+            headers[name.upper().replace("-", "_")] = value.strip(" \t")
+        length = headers.get("CONTENT_LENGTH", "0")
+        if (
+            len(headers) != len(lines)
+            or "TRANSFER_ENCODING" in headers
+            or not (length.isascii() and length.isdigit())
+        ):
             super().parse_header(header_plus)
             return
-        order = list(headers)
-        protocol = [first_line]
-        for key, name in _PROTOCOL_FIELDS.items():
-            value = headers.pop(key, None)
-            if value is not None:
-                protocol.append(f"{name}: {value}".encode("latin-1"))
-        table: dict[str, str] = self.headers  # type: ignore[has-type]
-        table.update(headers)
-        # Ended by a line break, as waitress's own blocks always are (it needs one).
-        super().parse_header(b"\r\n".join(protocol) + b"\r\n")
-        self.headers = {key: table[key] for key in order if key in table}
+        command, uri = line.groups()
+        self.first_line = first_line
+        self.headers = headers
+        self.request_uri = uri.decode("latin-1")
+        self.command = command.decode("latin-1")
+        self.version = "1.1"
+        # What waitress's split_uri gives for such a target: no scheme or host, the path
+        # up to "?" (before "#") percent-decoded to latin-1 text.
+        target, _, fragment = uri.partition(b"#")
+        path, _, query = target.partition(b"?")
+        self.proxy_scheme = self.proxy_netloc = ""
+        self.path = unquote_to_bytes(path).decode("latin-1") if b"%" in path else path.decode()
+        self.query = query.decode()
+        self.fragment = fragment.decode()
+        self.url_scheme = self.adj.url_scheme
+        self.expect_continue = headers.get("EXPECT", "").lower() == "100-continue"
+        if headers.get("CONNECTION", "").lower() == "close":
+            self.connection_close = True
+        self.content_length = int(length)
+        if self.content_length > 0:
+            self.body_rcv = FixedStreamReceiver(
+                self.content_length, OverflowableBuffer(self.adj.inbuf_overflow)
+            )
 
 
 class _Channel(HTTPChannel):  # type: ignore[misc]
@@ -268,6 +366,84 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
         ):
             return False
         return bool(super().writable())
+
+    # --- the wake-up after a task ------------------------------------------------------
+    #
+    # waitress does not watch a channel while its task runs (it reads the next request only
+    # once the answer is out), so when the task ends the worker pulls the trigger for the
+    # I/O thread to watch the channel again: one more pass of the loop and two thread
+    # switches per request. Instead, the I/O thread's poll watches a busy channel with
+    # nothing to send for input, as a sentinel only: if the client sends (a pipelined
+    # request, a hang-up) before the task ends, the channel is left alone until the worker
+    # pulls the trigger as before; if not, the poll is already watching the channel when
+    # the task ends, and the worker has no one to wake. Both sides decide under the
+    # channel's requests lock, so that neither acts on what the other is changing.
+
+    _watched = False  # the loop's latest poll watches this channel for input
+    _held = False  # input came while busy: not watched again until the task ends
+
+    def poll_flags(self) -> tuple[int, bool]:
+        """Return the poll flags for this channel, and whether they are a sentinel's.
+
+        Called by the I/O thread for each pass of its loop.
+        """
+        with self.requests_lock:
+            flags = 0
+            if self.readable():
+                flags |= select.POLLIN | select.POLLPRI
+            if self.writable():
+                flags |= select.POLLOUT
+            sentinel = False
+            if not self.requests:
+                self._held = False
+            elif not (flags or self._held or self.will_close or self.close_when_flushed):
+                sentinel = True
+                flags = select.POLLIN
+            # Until the next pass, whether the loop notices input here without being woken:
+            # it polls for it, or it is past its poll and will ask this channel again.
+            self._watched = bool(flags & select.POLLIN)
+            return flags, sentinel
+
+    def still_busy(self) -> bool:
+        """Tell, when a sentinel's poll reports input, whether the task still runs.
+
+        Called by the I/O thread. If it does, the channel is left alone until its worker
+        wakes the thread; if it is done, the input is the next request, to read now.
+        """
+        with self.requests_lock:
+            self._watched = False
+            self._held = bool(self.requests)
+            return self._held
+
+    def watched_while_idle(self) -> bool:
+        """Tell whether the I/O thread's poll watches this channel, now that it is idle.
+
+        The worker asks when its task is done; if the lock is taken, it wakes the I/O
+        thread as waitress would.
+        """
+        if not self.requests_lock.acquire(blocking=False):
+            return False
+        try:
+            return bool(
+                self._watched
+                and self.connected
+                and not self.requests
+                and self.request is None
+                and not (self.will_close or self.close_when_flushed or self.total_outbufs_len)
+            )
+        finally:
+            self.requests_lock.release()
+
+    def service(self) -> None:
+        _SERVING.channel = self
+        try:
+            super().service()
+        finally:
+            _SERVING.channel = None
+
+
+#: The channel whose request the current worker thread serves, if any.
+_SERVING = threading.local()
 
 
 class _Server(TcpWSGIServer):  # type: ignore[misc]
@@ -308,6 +484,19 @@ class _Server(TcpWSGIServer):  # type: ignore[misc]
             dispatcher.shutdown(timeout=1)
             raise
         self._stopping = threading.Event()
+        #: The environ's fields that every request of this server has the same.
+        self.environ_base: dict[str, Any] = {
+            "SERVER_PORT": str(self.effective_port),
+            "SERVER_NAME": self.server_name,
+            "SERVER_SOFTWARE": adj.ident,
+            "SCRIPT_NAME": "",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.file_wrapper": ReadOnlyFileBasedBuffer,
+            "wsgi.input_terminated": True,
+        }
 
     def maintenance(self, now: float) -> None:
         super().maintenance(now)
@@ -338,17 +527,50 @@ class _Server(TcpWSGIServer):  # type: ignore[misc]
         from waitress import wasyncore
 
         try:
-            # One turn of wasyncore.loop(timeout=0.1, map=..., use_poll=True, count=1),
-            # without its per-call dispatch.
+            # One turn of wasyncore.loop(timeout=0.1, map=..., use_poll=True, count=1).
             while not self._stopping.is_set():
                 if self._map:
-                    wasyncore.poll2(0.1, self._map)
+                    self._poll_once(0.1)
         finally:
             for channel in list(self.active_channels.values()):
                 with contextlib.suppress(OSError):
                     channel.socket.shutdown(socket.SHUT_RDWR)
             self.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
             wasyncore.close_all(self._map)
+
+    def _poll_once(self, timeout: float) -> None:
+        """Run one pass of the I/O loop: wasyncore's poll2, with the channels' sentinels."""
+        from waitress import wasyncore
+
+        pollster = select.poll()
+        sentinels = set()
+        for fd, obj in list(self._map.items()):
+            if isinstance(obj, _Channel):
+                flags, sentinel = obj.poll_flags()
+                if sentinel:
+                    sentinels.add(fd)
+            else:
+                flags = 0
+                if obj.readable():
+                    flags |= select.POLLIN | select.POLLPRI
+                if obj.writable() and not obj.accepting:  # never a listening socket
+                    flags |= select.POLLOUT
+            if flags:
+                pollster.register(fd, flags)
+        for fd, flags in pollster.poll(int(timeout * 1000)):
+            obj = self._map.get(fd)
+            if obj is None:
+                continue
+            if fd in sentinels and obj.still_busy():
+                continue  # its worker will wake this thread when done
+            wasyncore.readwrite(obj, flags)
+
+    def pull_trigger(self) -> None:
+        """Wake the I/O loop, unless a worker's channel is watched already (see _Channel)."""
+        channel: Optional[_Channel] = getattr(_SERVING, "channel", None)
+        if channel is not None and channel.watched_while_idle():
+            return
+        super().pull_trigger()
 
     def stop_serving(self) -> None:
         """Ask the loop to stop (from any thread); it notices within a tenth of a second."""

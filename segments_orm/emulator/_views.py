@@ -7,6 +7,7 @@ present and the fields it forbids to be null (``metadata``,
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any, Optional
 
@@ -18,11 +19,14 @@ __all__ = [
     "full_name",
     "issue_json",
     "label_doc_json",
+    "label_doc_text",
     "label_json",
     "label_summary_json",
+    "label_text",
     "labelset_json",
     "release_json",
     "sample_json",
+    "sample_text",
     "user_json",
     "workunit_json",
 ]
@@ -204,6 +208,68 @@ def sample_json(
         "issues": None,
         "dataset_full_name": dataset_full_name,
     }
+
+
+#: Renders the parts of an answer built around stored text, as the answer's encoder would.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _members(doc: str) -> Optional[str]:
+    """Return the members of a stored document's JSON object as text, None if not an object.
+
+    A ``doc`` column holds an object as `dump` wrote it: its members spliced after others
+    parse as the dict merge ``{..., **doc}`` builds (a later duplicate key wins there too).
+    """
+    if doc[:1] != "{" or doc[-1:] != "}":
+        return None
+    return doc[1:-1]
+
+
+def label_text(row: sqlite3.Row, task_type: str) -> str:
+    """Return `label_json` of the row as JSON text, its document's text spliced in."""
+    text = label_doc_text(
+        row["sample_uuid"], row["labelset"], row["label_status"], row["doc"], task_type
+    )
+    return _encode(label_json(row, task_type)) if text is None else text
+
+
+def label_doc_text(
+    sample_uuid: str, labelset: str, status: str, doc: str, task_type: str
+) -> Optional[str]:
+    """Return `label_doc_json` as JSON text around a document's stored text.
+
+    Returns:
+        The text, or None when the document is not stored as a plain object.
+    """
+    members = _members(doc)
+    if members is None:
+        return None
+    head = (
+        f'{{"sample_uuid": {_encode(sample_uuid)}, "label_type": {_encode(task_type)},'
+        f' "label_status": {_encode(status)}, "labelset": {_encode(labelset)}'
+    )
+    return f"{head}, {members}}}" if members else f"{head}}}"
+
+
+def sample_text(row: sqlite3.Row, dataset_full_name_text: str, label_text: str) -> str:
+    """Return `sample_json` as JSON text, the sample's document spliced in.
+
+    Args:
+        row: The sample's row.
+        dataset_full_name_text: The dataset's full name, already JSON text.
+        label_text: The shaped label (or ``null``), already JSON text.
+    """
+    members = _members(row["doc"])
+    if members is None:
+        label = json.loads(label_text)
+        return _encode(sample_json(row, json.loads(dataset_full_name_text), label))
+    middle = f" {members}," if members else ""
+    return (
+        f'{{"uuid": {_encode(row["uuid"])}, "name": {_encode(row["name"])},{middle}'
+        f' "created_at": {_encode(row["created_at"])},'
+        f' "updated_at": {_encode(row["updated_at"])}, "label": {label_text},'
+        f' "issues": null, "dataset_full_name": {dataset_full_name_text}}}'
+    )
 
 
 def collaborator_json(tx: Tx, username: str, role: str) -> dict[str, Any]:

@@ -59,6 +59,20 @@ BLOCKS = {
     "absolute target": [b"GET http://example.com:80/a?b#c HTTP/1.1", b"Host: x"],
     "double slash target": [b"GET //a/b?c HTTP/1.1", b"Host: x"],
     "trailing space on the request line": [b"GET / HTTP/1.1  ", b"Host: x"],
+    "percent-encoded target": [b"GET /labels/u/a%2Fb%20c/?q=%41 HTTP/1.1", b"Host: x"],
+    "fragment": [b"GET /a?b#c?d HTTP/1.1", b"Host: x"],
+    "fragment before query": [b"GET /a#b?c HTTP/1.1", b"Host: x"],
+    "colon in the path": [b"GET /a:b/c HTTP/1.1", b"Host: x"],
+    "lower-case method": [b"put /x HTTP/1.1", b"Host: x"],
+    "non-ascii target": [b"GET /caf\xe9 HTTP/1.1", b"Host: x"],
+    "control in the target": [b"GET /a\x01b HTTP/1.1", b"Host: x"],
+    "tab in the target": [b"GET /a\tb HTTP/1.1", b"Host: x"],
+    "length with leading zeros": [LINE, b"Content-Length: 0012"],
+    "length of latin-1 digits": [LINE, b"Content-Length: \xb2"],
+    "length with a sign": [LINE, b"Content-Length: +5"],
+    "zero length": [LINE, b"Content-Length: 0"],
+    "head": [b"HEAD /user HTTP/1.1", b"Host: x", b"Connection: close"],
+    "expect in capitals": [LINE, b"Expect: 100-CONTINUE", b"Content-Length: 5"],
     "every protocol field": [
         LINE,
         b"Expect: 100-continue",
@@ -92,7 +106,7 @@ def test_the_parser_leaves_the_state_waitress_leaves(name: str, ending: bytes) -
 
 
 def test_the_plain_block_takes_the_quick_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The B5 block is read in one pass: waitress's parser sees only the protocol fields.
+    # The B5 head is read in one pass: waitress's parser is not called for it.
     seen: list[bytes] = []
     original = HTTPRequestParser.parse_header
 
@@ -103,6 +117,10 @@ def test_the_plain_block_takes_the_quick_path(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(HTTPRequestParser, "parse_header", spy)
     parser = _Parser(Adjustments())
     parser.parse_header(b"\r\n".join(BLOCKS["b5"]) + b"\r\n\r\n")
-    assert seen == [LINE + b"\r\nConnection: keep-alive\r\nContent-Length: 168\r\n"]
+    assert seen == []
     assert parser.headers["AUTHORIZATION"].startswith("APIKey ")
     assert parser.content_length == 168
+    # A head it does not read is waitress's whole.
+    parser = _Parser(Adjustments())
+    parser.parse_header(b"\r\n".join(BLOCKS["http/1.0"]))
+    assert seen == [b"\r\n".join(BLOCKS["http/1.0"])]

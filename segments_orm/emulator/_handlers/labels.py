@@ -19,6 +19,7 @@ from segments_orm.emulator._handlers._common import (
 from segments_orm.emulator._http import (
     Ctx,
     Field,
+    JsonText,
     as_number,
     as_object,
     not_found,
@@ -27,7 +28,7 @@ from segments_orm.emulator._http import (
 )
 from segments_orm.emulator._shapes import check_label_attributes, may_hold_wide_integers
 from segments_orm.emulator._store import dump, load, now_iso
-from segments_orm.emulator._views import label_doc_json, label_json
+from segments_orm.emulator._views import label_doc_text, label_json
 from segments_orm.enums import LabelStatus
 
 _WRITABLE_STATUSES = [status for status in LabelStatus.values() if status != "UNLABELED"]
@@ -74,8 +75,11 @@ def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
     labelset = ctx.params["labelset"]
     # The labelset (404 if the dataset has none of that name) and the label already
     # there, if any, in one query: a label's columns are never null.
+    # A replacement keeps only the creation fields of the label it replaces: SQLite reads
+    # them out of its document rather than Python decoding all of it.
     found = ctx.tx.one(
-        "SELECT l.label_status, l.doc FROM labelsets s LEFT JOIN labels l"
+        "SELECT l.label_status, l.doc, json_extract(l.doc, '$.created_at') AS created_at,"
+        " json_extract(l.doc, '$.created_by') AS created_by FROM labelsets s LEFT JOIN labels l"
         " ON l.sample_uuid = ? AND l.labelset = s.name WHERE s.dataset_id = ? AND s.name = ?",
         (sample["uuid"], dataset["id"], labelset),
     )
@@ -103,9 +107,8 @@ def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
             "reviewed_by": None,
         }
         if existing is not None:
-            previous = load(existing["doc"])
-            doc["created_at"] = previous["created_at"]
-            doc["created_by"] = previous["created_by"]
+            doc["created_at"] = existing["created_at"]
+            doc["created_by"] = existing["created_by"]
         status = values.get("label_status", "PRELABELED")
     else:
         doc = load(existing["doc"])
@@ -118,18 +121,19 @@ def _write_label(ctx: Ctx, *, replace: bool) -> Reply:
     if "label_status" in values and status in REVIEW_STATUSES:
         doc["reviewed_at"] = now
         doc["reviewed_by"] = ctx.username
+    stored = dump(doc)
     ctx.tx.run(
         "INSERT INTO labels (sample_uuid, labelset, dataset_id, label_status, doc)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (sample_uuid, labelset)"
         " DO UPDATE SET label_status = excluded.label_status, doc = excluded.doc",
-        (sample["uuid"], labelset, dataset["id"], status, dump(doc)),
+        (sample["uuid"], labelset, dataset["id"], status, stored),
     )
     _record_workunit(ctx, dataset, sample, status, now)
-    # The answer is what was just stored; the document is plain JSON data, so reading the
-    # row back would give an equal one at the cost of a query and a parse.
-    return (201 if replace else 200), label_doc_json(
-        sample["uuid"], labelset, status, doc, task_type
-    )
+    # The answer is what was just stored, its document's text spliced in rather than the
+    # attributes encoded a second time.
+    answer = label_doc_text(sample["uuid"], labelset, status, stored, task_type)
+    assert answer is not None  # dump wrote an object
+    return (201 if replace else 200), JsonText(answer)
 
 
 def _record_workunit(
