@@ -15,26 +15,41 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
+import PIL
 import pytest
-
-segments = pytest.importorskip("segments", reason="segments-ai (the test extra) is needed")
-pytest.importorskip("skimage", reason="the platform's export_dataset needs scikit-image")
-mask_api = pytest.importorskip("pycocotools.mask", reason="the platform needs pycocotools")
-pytest.importorskip("cv2", reason="the platform's polygon export needs OpenCV")
-
-import PIL  # noqa: E402
-from export_releases import (  # noqa: E402
+from export_releases import (
     BIG_ID,
     SEQUENCE_SIZE,
     bitmap_release,
     sequence_release,
     vector_release,
 )
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-import segments_orm as so  # noqa: E402
-from segments_orm.emulator import EmulatorServer  # noqa: E402
-from segments_orm.export._masks import PALETTE  # noqa: E402
+import segments_orm as so
+from segments_orm.emulator import EmulatorServer
+from segments_orm.export._masks import PALETTE
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _the_platforms_export_needs() -> None:
+    """Skip the module without what the platform's exporter imports.
+
+    Checked when a test runs, not at collection: every xdist worker collects this file
+    and one runs it, and OpenCV and pycocotools cost ~0.4 s to import.
+    """
+    pytest.importorskip("segments", reason="segments-ai (the test extra) is needed")
+    pytest.importorskip("skimage", reason="the platform's export_dataset needs scikit-image")
+    pytest.importorskip("pycocotools.mask", reason="the platform needs pycocotools")
+    pytest.importorskip("cv2", reason="the platform's polygon export needs OpenCV")
+
+
+def mask_api() -> Any:
+    """Return pycocotools' mask module (imported by the time a test runs)."""
+    import pycocotools.mask
+
+    return pycocotools.mask
+
 
 # The platform's code (and pycocotools, scikit-image) warn about their own deprecations.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
@@ -84,9 +99,8 @@ def run_both(
     )
     export.write(fmt, ours, **options)
 
-    from segments.utils import export_dataset
-
     from segments import SegmentsDataset
+    from segments.utils import export_dataset
 
     work = tmp_path / "platform"
     work.mkdir()
@@ -116,7 +130,7 @@ def decoded_rle(annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if "segmentation" in annotation:
             rle = dict(annotation["segmentation"])
             rle["counts"] = rle["counts"].encode("ascii")
-            annotation["segmentation"] = mask_api.decode(rle).tolist()
+            annotation["segmentation"] = mask_api().decode(rle).tolist()
         out.append(annotation)
     return out
 
@@ -356,9 +370,8 @@ def test_yolo_sequences_equal_the_platform(
     export.write(
         "yolo", ours, **({"image_width": width, "image_height": height} if given_size else {})
     )
-    from segments.utils import export_dataset
-
     from segments import SegmentsDataset
+    from segments.utils import export_dataset
 
     monkeypatch.chdir(tmp_path)
     dataset = SegmentsDataset(

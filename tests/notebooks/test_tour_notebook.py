@@ -13,11 +13,17 @@ from pathlib import Path
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
-pytest.importorskip("pandas")
-pytest.importorskip("PIL")
+
+@pytest.fixture(autouse=True, scope="module")
+def _a_kernel_can_run_the_tour() -> None:
+    """Skip the module without what running the notebook needs.
+
+    Checked when a test runs, not at collection: every xdist worker collects this file
+    and one runs it, and these cost ~0.8 s to import.
+    """
+    for module in ("nbformat", "nbclient", "ipykernel", "pandas", "PIL"):
+        pytest.importorskip(module)
+
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "docs" / "notebooks" / "tour.ipynb"
 
@@ -35,6 +41,9 @@ def _html_outputs(notebook: object) -> list[str]:
 def test_the_tour_notebook_runs_and_shows_the_pictures(tmp_path: Path) -> None:
     copy = tmp_path / "tour.ipynb"
     shutil.copy(NOTEBOOK, copy)
+    import nbclient
+    import nbformat
+
     notebook = nbformat.read(copy, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -69,6 +78,8 @@ def test_the_tour_notebook_runs_and_shows_the_pictures(tmp_path: Path) -> None:
 
 
 def test_the_stored_notebook_was_executed() -> None:
+    import nbformat
+
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     html = _html_outputs(notebook)
     assert any('class="segments-orm-sample"' in h for h in html), (

@@ -12,7 +12,15 @@ import pytest
 
 import segments_orm as so
 
-pd = pytest.importorskip("pandas")
+
+@pytest.fixture(autouse=True, scope="module")
+def pd() -> Any:
+    """pandas, or the module skipped: imported when a test runs, not at collection.
+
+    Every xdist worker collects this file, and few run it; pandas costs ~0.4 s to import.
+    """
+    return pytest.importorskip("pandas")
+
 
 TASK_ATTRIBUTES = {
     "format_version": "0.1",
@@ -116,7 +124,7 @@ def test_bad_fields_are_refused_before_any_request(dataset: Any, segments_emulat
     assert segments_emulator.emulator.stats.requests == before
 
 
-def test_to_pandas_types_label_and_metadata_columns(dataset: Any) -> None:
+def test_to_pandas_types_label_and_metadata_columns(dataset: Any, pd: Any) -> None:
     frame = (
         dataset.samples.include_label("ground-truth", full=True)
         .page_size(2)
@@ -156,7 +164,7 @@ def test_to_pandas_types_label_and_metadata_columns(dataset: Any) -> None:
     assert isinstance(frame["created_at"].dtype, pd.DatetimeTZDtype)
 
 
-def test_to_pandas_of_cached_and_edited_objects_shows_the_edits(dataset: Any) -> None:
+def test_to_pandas_of_cached_and_edited_objects_shows_the_edits(dataset: Any, pd: Any) -> None:
     query = dataset.samples.all()
     samples = list(query)
     samples[0].metadata["weather"] = "snow"
