@@ -8,6 +8,7 @@ repository root must work as well as ``pytest tests/reliability --soak-full``.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import os
 import subprocess
 import sys
@@ -171,3 +172,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     last = len(rank)
     order = {id(item): index for index, item in enumerate(items)}
     items.sort(key=lambda item: (rank.get(item.nodeid.split("::", 1)[0], last), order[id(item)]))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move what collection made (modules, test items, libraries) out of the GC's sight.
+
+    Those objects live until the run ends; every full collection during the tests walked
+    them again, seconds of CPU per worker over a run. ``gc.freeze`` leaves them out of
+    every later collection (they are never freed before the process ends anyway).
+    """
+    gc.collect()
+    gc.freeze()
