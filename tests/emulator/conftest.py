@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,3 +257,26 @@ def user_api(server: Served) -> Iterator[Callable[[str], Api]]:
     yield make
     for client in made:
         client.close()
+
+
+def _never_called(environ: Any, start_response: Any) -> list[bytes]:
+    raise AssertionError("the application of a bare channel was called")
+
+
+@pytest.fixture
+def channel() -> Iterator[Any]:
+    """A waitress channel of the emulator's server on one end of a socket pair, never run.
+
+    For comparing what the server's classes make of a request with what waitress's make.
+    """
+    from segments_orm.emulator._server import _Channel, _Server, _ServerLimits
+
+    server = _Server(_never_called, "127.0.0.1", 0, _ServerLimits)
+    ours, theirs = socket.socketpair()
+    try:
+        yield _Channel(server, ours, ("127.0.0.1", 50123), server.adj, map={})
+    finally:
+        ours.close()
+        theirs.close()
+        server.task_dispatcher.shutdown(timeout=1)
+        server.close()

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from waitress.task import WSGITask
 
 from segments_orm.emulator._app import SOCKET_ENVIRON_KEY
-from segments_orm.emulator._server import _Channel, _Server, _ServerLimits, _Task
-
-
-def _app(environ: Any, start_response: Any) -> list[bytes]:  # never called
-    raise AssertionError
-
-
-@pytest.fixture
-def channel() -> Iterator[_Channel]:
-    server = _Server(_app, "127.0.0.1", 0, _ServerLimits)  # type: ignore[arg-type]
-    ours, theirs = socket.socketpair()
-    try:
-        yield _Channel(server, ours, ("127.0.0.1", 50123), server.adj, map={})
-    finally:
-        ours.close()
-        theirs.close()
-        server.task_dispatcher.shutdown(timeout=1)
-        server.close()
+from segments_orm.emulator._server import _Channel, _Task
 
 
 def _parsed(channel: _Channel, data: bytes) -> Any:
