@@ -521,7 +521,7 @@ class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
 
 
 # Whether a requests Response holds, once made, exactly the attributes `_Adapter`'s
-# build_response sets on one it makes without ``__init__``.
+# build_response sets on one it makes without ``__init__`` (else requests builds it).
 _KNOWN_RESPONSE = vars(requests.Response()).keys() == {
     "_content",
     "_content_consumed",
@@ -575,23 +575,13 @@ class _Adapter(requests.adapters.HTTPAdapter):
         """
         headers = getattr(resp, "headers", None)
         if not (
-            type(headers) is urllib3.HTTPHeaderDict
+            _KNOWN_RESPONSE
+            and type(headers) is urllib3.HTTPHeaderDict
             and isinstance(req.url, str)
             and not _sets_cookies(resp)
         ):
             return super().build_response(req, resp)
         table = _case_insensitive(headers.itermerged())
-        if not _KNOWN_RESPONSE:
-            response = requests.Response()
-            response.status_code = resp.status
-            response.headers = table
-            response.encoding = requests.utils.get_encoding_from_headers(table)
-            response.raw = resp
-            response.reason = resp.reason
-            response.url = req.url
-            response.request = req
-            response.connection = self
-            return response
         # What Response() holds at first (an empty cookie jar, no content read yet, no
         # history), with what build_response sets: Response() makes an empty header dict
         # and a cookie jar through cookiejar_from_dict, ~5 us, to be replaced at once.
