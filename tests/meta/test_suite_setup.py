@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from types import ModuleType
 
@@ -61,3 +62,33 @@ def test_the_warm_up_takes_the_files_pytest_rewrites(
         "tests/test_a.py",
         "x_test.py",
     ]
+
+
+def _text_strategies_on_the_codec(source: str) -> list[int]:
+    """Return the lines of calls of hypothesis' ``text()`` with its default alphabet."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        owner = getattr(func.value, "id", "") if isinstance(func, ast.Attribute) else ""
+        if name == "text" and owner in ("st", "strategies", ""):
+            if not node.args and not any(k.arg == "alphabet" for k in node.keywords):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_text_strategies_name_their_alphabet() -> None:
+    # st.text()'s default alphabet is "every character UTF-8 can encode": on a checkout
+    # without .hypothesis/ (every CI run) hypothesis works that set out by encoding all
+    # 1.1 million code points, about 3 s of CPU in each worker that draws from it. The
+    # same characters spelled as categories (st.characters(exclude_categories=("Cs",)))
+    # cost nothing; a test file that forgets made one worker's run 3 s longer.
+    found = {
+        str(path.relative_to(ROOT)): lines
+        for path in sorted((ROOT / "tests").rglob("test_*.py"))
+        if (lines := _text_strategies_on_the_codec(path.read_text(encoding="utf-8")))
+    }
+    assert not found, f"st.text() without an alphabet at {found}"
+    assert _text_strategies_on_the_codec("st.text(max_size=3)\nst.text(CHARS)") == [1]
