@@ -92,3 +92,10 @@ def test_text_strategies_name_their_alphabet() -> None:
     }
     assert not found, f"st.text() without an alphabet at {found}"
     assert _text_strategies_on_the_codec("st.text(max_size=3)\nst.text(CHARS)") == [1]
+
+
+def test_the_longest_first_files_exist(request: pytest.FixtureRequest) -> None:
+    # A renamed file would silently fall back to xdist's order and end the run alone.
+    names = _root_conftest(request.config)._LONGEST_FIRST
+    assert len(set(names)) == len(names)
+    assert [name for name in names if not (ROOT / name).is_file()] == []
