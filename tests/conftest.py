@@ -79,6 +79,14 @@ for name in sys.argv[1:]:
     if r._read_pyc(fn, pyc) is None and r.try_makedirs(cache):
         source_hash, code = r._rewrite_test(fn, None)
         r._write_pyc(state, code, source_hash, pyc)
+if {charmap!r}:
+    # hypothesis' table of Unicode categories, computed on first use and kept in
+    # .hypothesis/: computed here once, instead of in every worker at the same moment.
+    try:
+        from hypothesis.internal.charmap import charmap
+        charmap()
+    except Exception:
+        pass
 """
 
 
@@ -125,7 +133,7 @@ def _warm(files: list[Path]) -> None:
     cores = os.cpu_count() or 1
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", _WARM, *map(str, files[i::cores])],
+            [sys.executable, "-c", _WARM.format(charmap=i == 0), *map(str, files[i::cores])],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
