@@ -153,7 +153,7 @@ def _warm(files: list[Path]) -> None:
 #: docs/performance.rst). ``--dist loadfile`` hands out whole files in collection order;
 #: xdist's own order (the files with the most tests first) started these few-test files
 #: last, and the run ended waiting on one of them alone. A file missing here runs after
-#: these, in the usual order; a name that no longer exists is ignored.
+#: these, in the usual order; tests/meta checks that every name still names a file.
 _LONGEST_FIRST = (
     "tests/cli/test_newcomer_path.py",
     "tests/benchmarks/test_quick.py",
@@ -191,8 +191,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: (rank.get(item.nodeid.split("::", 1)[0], last), order[id(item)]))
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_collection(session: pytest.Session) -> Iterator[object]:
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)  # old style: pytest 7.4's pluggy too
+def pytest_collection(session: pytest.Session) -> Iterator[None]:
     """Collect with the cyclic GC off: collection makes objects that all stay alive.
 
     Each worker imports every test module and builds 2,800 items; the GC's young
@@ -202,7 +202,7 @@ def pytest_collection(session: pytest.Session) -> Iterator[object]:
     """
     gc.disable()
     try:
-        return (yield)
+        yield
     finally:
         gc.enable()
 

@@ -73,9 +73,9 @@ def _text_strategies_on_the_codec(source: str) -> list[int]:
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         owner = getattr(func.value, "id", "") if isinstance(func, ast.Attribute) else ""
-        if name == "text" and owner in ("st", "strategies", ""):
-            if not node.args and not any(k.arg == "alphabet" for k in node.keywords):
-                lines.append(node.lineno)
+        named = bool(node.args) or any(k.arg == "alphabet" for k in node.keywords)
+        if name == "text" and owner in ("st", "strategies", "") and not named:
+            lines.append(node.lineno)
     return lines
 
 

@@ -325,7 +325,8 @@ def test_a_session_still_takes_user_adapters() -> None:
     ),
     st.lists(
         st.tuples(
-            st.sampled_from(["Accept", "ACCEPT", "X-A", "C"]), st.none() | st.text(CHARS, max_size=3)
+            st.sampled_from(["Accept", "ACCEPT", "X-A", "C"]),
+            st.none() | st.text(CHARS, max_size=3),
         )
     ),
 )
