@@ -21,7 +21,6 @@ __all__ = [
     "label_doc_json",
     "label_doc_text",
     "label_json",
-    "label_summary_json",
     "label_text",
     "labelset_json",
     "release_json",
@@ -178,18 +177,6 @@ def label_doc_json(
         "label_status": status,
         "labelset": labelset,
         **doc,
-    }
-
-
-def label_summary_json(row: sqlite3.Row) -> dict[str, Any]:
-    """Return the LabelSummary that ``get_samples`` gives without ``include_full_label``."""
-    doc = load(row["doc"])
-    return {
-        "label_status": row["label_status"],
-        "score": doc.get("score"),
-        "updated_at": doc.get("updated_at"),
-        "created_by": doc.get("created_by"),
-        "reviewed_by": doc.get("reviewed_by"),
     }
 
 

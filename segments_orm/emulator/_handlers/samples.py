@@ -329,7 +329,11 @@ _TEXT = json.JSONEncoder(ensure_ascii=False)
 
 
 def _label_summaries(tx: Tx, labels: list[sqlite3.Row]) -> dict[str, str]:
-    """Return `label_summary_json` of each label as JSON text, by sample uuid.
+    """Return each label's summary as JSON text, by sample uuid.
+
+    The summary is the LabelSummary ``get_samples`` gives without ``include_full_label``:
+    the label's status, and the score, updated_at, created_by and reviewed_by of its
+    document.
 
     SQLite reads the four fields out of each document (in one query for the page) rather
     than Python decoding whole documents for them.
