@@ -489,13 +489,12 @@ class _Connection(_HTTP_CONNECTION):
         _put_header(self, super().putheader, header, values)
 
 
-class _HTTPSConnection(_HTTPS_CONNECTION):
-    """urllib3's HTTPS connection, with `_Response` s and `_put_header`."""
+class _HTTPSConnection(_Connection, _HTTPS_CONNECTION):
+    """urllib3's HTTPS connection, with `_Connection`'s answers and header lines.
 
-    response_class = _Response
-
-    def putheader(self, header: str, *values: str) -> None:  # type: ignore[override]
-        _put_header(self, super().putheader, header, values)
+    Its order of classes puts `_Connection` first, then urllib3's HTTPS connection:
+    ``putheader`` reaches urllib3's own, and TLS is urllib3's HTTPS class's.
+    """
 
 
 class _HTTPPool(urllib3.connectionpool.HTTPConnectionPool):
