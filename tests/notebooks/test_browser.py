@@ -2,9 +2,10 @@
 
 Each fragment is written into a page, screenshotted by a real browser, and the pixels are
 checked where a box, a bitmap overlay, a thumbnail or a status bar of a known colour must
-be. Images are generated PNGs uploaded to the emulator as assets: a sample's HTML embeds
-the image it downloaded from 127.0.0.1, and the thumbnails of a queryset are loaded by the
-browser from there, as a notebook would load them from the platform.
+be. Images are generated PNGs uploaded to an emulator served on a socket, as assets: a
+sample's HTML embeds the image it downloaded from 127.0.0.1, and the thumbnails of a
+queryset are loaded by the browser from there, as a notebook would load them from the
+platform. All the scenes are made once and screenshotted in one browser run.
 
 Without Chromium the test skips, except in CI (``CI=true``), where it fails: ``.ci/run``
 installs Debian's ``chromium`` package first.
@@ -17,17 +18,16 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 import pytest
 
 import segments_orm as so
+from segments_orm.emulator import EmulatorServer
 
 Image = pytest.importorskip("PIL.Image")
 np = pytest.importorskip("numpy")
 
-# The browser loads the thumbnails from the emulator's URLs: they must answer on a socket.
-pytestmark = pytest.mark.segments_backend("http")
 
 WIDTH, HEIGHT = 400, 300
 BLUE = (0, 0, 255)
@@ -79,8 +79,8 @@ def screenshot(html: str, tmp_path: Path, size: tuple[int, int] = (800, 600)) ->
         page.as_uri(),
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    assert shot.exists(), f"Chromium wrote no screenshot (exit {result.returncode}):\n" + (
-        result.stderr[-2000:]
+    assert shot.exists(), (
+        f"Chromium wrote no screenshot (exit {result.returncode}):\n" + (result.stderr[-2000:])
     )
     with Image.open(shot) as image:
         return np.asarray(image.convert("RGB")).astype(int)
@@ -99,26 +99,104 @@ def _png(color: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def blue_image(segments_client: so.Client) -> str:
-    return segments_client.assets.upload(_png(BLUE), "blue.png").url
+#: The scenes, in the order of their 800x600 boxes from the left of the one screenshot.
+SCENES = ("boxes", "mask", "grid", "bar")
+BOX = (800, 600)
 
 
-def test_a_sample_shows_its_image_with_boxes_in_category_colours(
-    segments_client: so.Client, blue_image: str, tmp_path: Path
-) -> None:
-    ds = segments_client.datasets.create(
-        "boxes", task_type="vector", task_attributes=TASK_ATTRIBUTES
-    )
-    sample = ds.samples.create("<b>car</b>.png", {"image": {"url": blue_image}})
+class Rendered(NamedTuple):
+    html: dict[str, str]  # the HTML of each scene
+    pixels: dict[str, Any]  # its box of the screenshot, as an RGB array
+    grid_requests: int  # requests the queryset's HTML made
+
+
+def _boxes_html(client: so.Client, image: str) -> str:
+    ds = client.datasets.create("boxes", task_type="vector", task_attributes=TASK_ATTRIBUTES)
+    sample = ds.samples.create("<b>car</b>.png", {"image": {"url": image}})
     box = {"id": 1, "category_id": 1, "type": "bbox", "points": [[50, 60], [250, 200]]}
     point = {"id": 2, "category_id": 2, "type": "point", "points": [[350, 250]]}
     sample.labels.create(
         "ground-truth", {"format_version": "0.1", "annotations": [box, point]}, "LABELED"
     )
-    html = sample._repr_html_()
+    return sample._repr_html_()
+
+
+def _mask_html(client: so.Client, image: str) -> str:
+    from segments_orm.types.bitmap import write_bitmap
+
+    ds = client.datasets.create(
+        "masks", task_type="segmentation-bitmap", task_attributes=TASK_ATTRIBUTES
+    )
+    sample = ds.samples.create("mask.png", {"image": {"url": image}})
+    ids = np.zeros((HEIGHT, WIDTH), dtype=np.uint32)
+    ids[100:200, 100:300] = 300  # an instance id above 255
+    bitmap = client.assets.upload(write_bitmap(ids), "bitmap.png").url
+    sample.labels.create(
+        "ground-truth",
+        {
+            "format_version": "0.1",
+            "annotations": [{"id": 300, "category_id": 1}],
+            "segmentation_bitmap": {"url": bitmap},
+        },
+        "LABELED",
+    )
+    return sample._repr_html_()
+
+
+def _grid_and_bar_html(
+    client: so.Client, server: EmulatorServer, image: str
+) -> tuple[str, int, str]:
+    ds = client.datasets.create("grid", task_type="vector", task_attributes=TASK_ATTRIBUTES)
+    samples = ds.samples.bulk_create(
+        [{"name": f"s{i}.png", "attributes": {"image": {"url": image}}} for i in range(3)]
+    )
+    for sample in samples[:2]:
+        sample.labels.create("ground-truth", {"format_version": "0.1", "annotations": []})
+    query = ds.samples.include_label()
+    before = server.emulator.stats.requests
+    grid = query._repr_html_()
+    requests = server.emulator.stats.requests - before
+    ds.refresh()  # label_stats now counts 2 PRELABELED and 1 UNLABELED
+    return grid, requests, ds._repr_html_()
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
+    """Make every scene on one emulator and screenshot them all in one browser run.
+
+    A Chromium run costs about 0.7 s of CPU, more than the scenes: each scene gets an
+    800x600 box of its own, side by side, as it would be alone at the top of an 800 px
+    window. The emulator serves until the screenshot is taken, since the browser loads
+    the thumbnails from it.
+    """
+    _chromium()  # skips (or fails in CI) before anything is made
+    with (
+        EmulatorServer() as server,
+        so.Client(api_key=server.api_key, api_url=server.url) as client,
+    ):
+        image = client.assets.upload(_png(BLUE), "blue.png").url
+        grid, grid_requests, bar = _grid_and_bar_html(client, server, image)
+        html = {
+            "boxes": _boxes_html(client, image),
+            "mask": _mask_html(client, image),
+            "grid": grid,
+            "bar": bar,
+        }
+        width, height = BOX
+        style = f"position:absolute;top:0;width:{width}px;height:{height}px;overflow:hidden"
+        page = "".join(
+            f"<div style='{style};left:{i * width}px'>{html[name]}</div>"
+            for i, name in enumerate(SCENES)
+        )
+        shot = screenshot(page, tmp_path_factory.mktemp("browser"), (width * len(SCENES), height))
+    pixels = {name: shot[:, i * width : (i + 1) * width] for i, name in enumerate(SCENES)}
+    return Rendered(html, pixels, grid_requests)
+
+
+def test_a_sample_shows_its_image_with_boxes_in_category_colours(rendered: Rendered) -> None:
+    html = rendered.html["boxes"]
     assert "&lt;b&gt;car&lt;/b&gt;.png" in html and "<b>car</b>.png" not in html  # escaped
-    pixels = screenshot(html, tmp_path)
+    pixels = rendered.pixels["boxes"]
     # The image (downloaded from the emulator, embedded) shows inside the box and around it.
     assert near(pixels, 150, 130, BLUE, radius=0)
     assert near(pixels, 20, 20, BLUE, radius=0)
@@ -131,68 +209,23 @@ def test_a_sample_shows_its_image_with_boxes_in_category_colours(
     assert (np.abs(legend - np.array(RED)).sum(axis=-1) <= 60).sum() > 20
 
 
-def test_a_segmentation_label_is_a_coloured_overlay(
-    segments_client: so.Client, blue_image: str, tmp_path: Path
-) -> None:
-    from segments_orm.types.bitmap import write_bitmap
-
-    ds = segments_client.datasets.create(
-        "masks", task_type="segmentation-bitmap", task_attributes=TASK_ATTRIBUTES
-    )
-    sample = ds.samples.create("mask.png", {"image": {"url": blue_image}})
-    ids = np.zeros((HEIGHT, WIDTH), dtype=np.uint32)
-    ids[100:200, 100:300] = 300  # an instance id above 255
-    bitmap = segments_client.assets.upload(write_bitmap(ids), "bitmap.png").url
-    sample.labels.create(
-        "ground-truth",
-        {
-            "format_version": "0.1",
-            "annotations": [{"id": 300, "category_id": 1}],
-            "segmentation_bitmap": {"url": bitmap},
-        },
-        "LABELED",
-    )
-    pixels = screenshot(sample._repr_html_(), tmp_path)
+def test_a_segmentation_label_is_a_coloured_overlay(rendered: Rendered) -> None:
+    pixels = rendered.pixels["mask"]
     half_red_on_blue = (128, 0, 127)
     assert near(pixels, 200, 150, half_red_on_blue, radius=0)
     assert near(pixels, 50, 50, BLUE, radius=0)  # outside the mask: the image itself
 
 
-def test_a_queryset_is_a_grid_and_a_dataset_a_status_bar(
-    segments_client: so.Client, segments_emulator: Any, blue_image: str, tmp_path: Path
-) -> None:
-    ds = segments_client.datasets.create(
-        "grid", task_type="vector", task_attributes=TASK_ATTRIBUTES
-    )
-    samples = ds.samples.bulk_create(
-        [{"name": f"s{i}.png", "attributes": {"image": {"url": blue_image}}} for i in range(3)]
-    )
-    for sample in samples[:2]:
-        sample.labels.create("ground-truth", {"format_version": "0.1", "annotations": []})
-    query = ds.samples.include_label()
-    before = segments_emulator.emulator.stats.requests
-    html = query._repr_html_()
-    assert segments_emulator.emulator.stats.requests - before == 1  # one small page
+def test_a_queryset_is_a_grid_and_a_dataset_a_status_bar(rendered: Rendered) -> None:
+    html = rendered.html["grid"]
+    assert rendered.grid_requests == 1  # one small page
     assert html.count("<img ") == 3 and "PRELABELED" in html
-
-    ds.refresh()  # label_stats now counts 2 PRELABELED and 1 UNLABELED
-    bar_html = ds._repr_html_()
-    # One browser run for both: each fragment in an 800 px wide box of its own, side by
-    # side, as each would be alone at the top of an 800 px window (a run costs ~0.7 s CPU).
-    box = "position:absolute;top:0;width:800px;height:600px;overflow:hidden"
-    both = screenshot(
-        f"<div style='{box};left:0'>{html}</div><div style='{box};left:800px'>{bar_html}</div>",
-        tmp_path,
-        size=(1600, 600),
-    )
-    pixels = both[:, :800]
     # Three 160 px thumbnails in a row, each showing the blue image (letterboxed).
-    first_row = pixels[30:190]
+    first_row = rendered.pixels["grid"][30:190]
     blue_columns = (np.abs(first_row - np.array(BLUE)).sum(axis=-1) <= 60).any(axis=0)
     assert blue_columns.sum() >= 3 * 150
 
-    pixels = both[:, 800:]
-    row = pixels[20:60]
+    row = rendered.pixels["bar"][20:60]
     prelabeled = (188, 189, 34)
     assert (np.abs(row - np.array(prelabeled)).sum(axis=-1) <= 30).any(axis=0).sum() > 250
     unlabeled = (199, 199, 199)
