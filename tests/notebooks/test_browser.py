@@ -28,7 +28,6 @@ from segments_orm.emulator import EmulatorServer
 Image = pytest.importorskip("PIL.Image")
 np = pytest.importorskip("numpy")
 
-
 WIDTH, HEIGHT = 400, 300
 BLUE = (0, 0, 255)
 RED = (255, 0, 0)  # the category colour set in the task attributes
