@@ -48,7 +48,7 @@ def _chromium() -> str:
     pytest.skip(reason)
 
 
-def screenshot(html: str, tmp_path: Path, size: tuple[int, int] = (800, 600)) -> Any:
+def screenshot(html: str, tmp_path: Path, size: tuple[int, int]) -> Any:
     """Render ``html`` in headless Chromium and return the screenshot as an RGB array."""
     browser = _chromium()
     page = tmp_path / "page.html"
@@ -98,9 +98,7 @@ def _png(color: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
-#: The scenes, in the order of their 800x600 boxes from the left of the one screenshot.
-SCENES = ("boxes", "mask", "grid", "bar")
-BOX = (800, 600)
+BOX = (800, 600)  # each scene's box in the one screenshot, as an 800x600 window
 
 
 class Rendered(NamedTuple):
@@ -183,12 +181,13 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
         }
         width, height = BOX
         style = f"position:absolute;top:0;width:{width}px;height:{height}px;overflow:hidden"
+        # The boxes side by side from the left, in the order of `html`.
         page = "".join(
-            f"<div style='{style};left:{i * width}px'>{html[name]}</div>"
-            for i, name in enumerate(SCENES)
+            f"<div style='{style};left:{i * width}px'>{fragment}</div>"
+            for i, fragment in enumerate(html.values())
         )
-        shot = screenshot(page, tmp_path_factory.mktemp("browser"), (width * len(SCENES), height))
-    pixels = {name: shot[:, i * width : (i + 1) * width] for i, name in enumerate(SCENES)}
+        shot = screenshot(page, tmp_path_factory.mktemp("browser"), (width * len(html), height))
+    pixels = {name: shot[:, i * width : (i + 1) * width] for i, name in enumerate(html)}
     return Rendered(html, pixels, grid_requests)
 
 
